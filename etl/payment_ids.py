@@ -1,0 +1,39 @@
+"""Stable payment ids for exports that carry no transaction id (DESIGN §3)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+class PaymentIdHasher:
+    """Hash of (customer_id, bill_period, paid_at, amount, channel, occurrence index in the file).
+
+    The occurrence index counts identical rows across all chunks of one file, so two genuinely
+    separate identical payments keep two ids while re-sending the file reproduces the same ids.
+    """
+
+    def __init__(self) -> None:
+        self._seen = pd.Series(dtype="int64")
+
+    def assign(self, payments: pd.DataFrame) -> pd.Series:
+        """The row's own payment_id where given, else the stable hash id ('H' + 16 hex digits)."""
+        given = payments["payment_id"]
+        missing = given.isna()
+        if not missing.any():
+            return given
+        rows = payments.loc[missing, ["customer_id", "bill_period", "paid_at", "amount", "channel"]]
+        base = pd.util.hash_pandas_object(rows, index=False).to_numpy()
+        occurrence = pd.Series(base).groupby(base).cumcount().to_numpy()
+        earlier = self._seen.reindex(base).fillna(0).to_numpy(dtype="int64")
+        occurrence = occurrence + earlier
+        counts = pd.Series(base).value_counts()
+        self._seen = self._seen.add(counts, fill_value=0).astype("int64")
+        ids = pd.util.hash_pandas_object(
+            pd.DataFrame({"base": base, "occurrence": occurrence}), index=False
+        ).to_numpy()
+        hex_text = ids.astype(">u8").tobytes().hex().encode("ascii")
+        hex_ids = pd.Series(np.frombuffer(hex_text, dtype="S16").astype(str), dtype=str)
+        result = given.astype(object)
+        result[missing] = ("H" + hex_ids).to_numpy()
+        return result

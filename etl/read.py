@@ -1,0 +1,203 @@
+"""Read raw exports (CSV or XLSX) into chunks of text columns named by their canonical names."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+from cashless.settings import COLUMN_ALIASES_CSV
+from etl.text import fold_text
+
+REQUIRED_COLUMNS = {
+    "customers": ("customer_id", "office_code", "contract_start"),
+    "payments": ("customer_id", "bill_period", "paid_at", "amount", "channel"),
+}
+OPTIONAL_COLUMNS = {
+    "customers": ("commune", "customer_type", "name", "address", "phone", "contract_end"),
+    "payments": ("payment_id",),
+}
+ROW_NUMBER = "_row"  # file line of each row: the header is line 1
+
+
+class FileRejected(Exception):
+    """The file cannot be read as a table of this kind; nothing of it is loaded."""
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """An export file opened for reading: its kind, header mapping and content hash."""
+
+    path: Path
+    kind: str
+    columns: dict[str, str]  # header as written -> canonical name
+    file_hash: str
+
+
+@cache
+def column_aliases(kind: str) -> dict[str, str]:
+    """Folded alias -> canonical column name for `customers` or `payments`."""
+    table = pd.read_csv(COLUMN_ALIASES_CSV, dtype=str)
+    table = table[table["kind"] == kind]
+    return {fold_text(alias): canonical for alias, canonical in zip(table["alias"], table["canonical"])}
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def map_columns(headers: list[str], kind: str) -> dict[str, str]:
+    """Match headers to canonical names; a missing required or a doubled column rejects the file."""
+    aliases = column_aliases(kind)
+    mapping: dict[str, str] = {}
+    for header in headers:
+        canonical = aliases.get(fold_text(header))
+        if canonical is None:
+            continue
+        if canonical in mapping.values():
+            raise FileRejected(f"column '{canonical}' appears twice (header '{header}')")
+        mapping[header] = canonical
+    missing = [name for name in REQUIRED_COLUMNS[kind] if name not in mapping.values()]
+    if missing:
+        expected = {name: sorted({a for a, c in _aliases_as_written(kind) if c == name}) for name in missing}
+        detail = "; ".join(f"'{name}' (one of {', '.join(expected[name])})" for name in missing)
+        raise FileRejected(f"missing required column {detail}")
+    return mapping
+
+
+@cache
+def _aliases_as_written(kind: str) -> tuple[tuple[str, str], ...]:
+    table = pd.read_csv(COLUMN_ALIASES_CSV, dtype=str)
+    table = table[table["kind"] == kind]
+    return tuple(zip(table["alias"], table["canonical"]))
+
+
+def open_raw_file(path: Path, kind: str) -> RawFile:
+    """Check the file is a readable table of `kind` and map its header; raises FileRejected if not."""
+    if kind not in REQUIRED_COLUMNS:
+        raise FileRejected(f"unknown file kind '{kind}'")
+    if not path.is_file():
+        raise FileRejected("no such file")
+    if path.stat().st_size == 0:
+        raise FileRejected("the file is empty")
+    headers = _xlsx_header(path) if _is_xlsx(path) else _csv_header(path)
+    return RawFile(path=path, kind=kind, columns=map_columns(headers, kind), file_hash=file_hash(path))
+
+
+def read_chunks(raw: RawFile, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """Yield DataFrames of the mapped columns (text, or Excel cell values) plus the file line number."""
+    if _is_xlsx(raw.path):
+        frames = iter([_read_xlsx(raw.path)])
+    else:
+        frames = _read_csv(raw.path, chunk_rows)
+    first_line = 2
+    for frame in frames:
+        lines = frame[ROW_NUMBER] if ROW_NUMBER in frame else range(first_line, first_line + len(frame))
+        frame = frame[list(raw.columns)].rename(columns=raw.columns)
+        frame[ROW_NUMBER] = list(lines)
+        first_line += len(frame)
+        frame.index = range(len(frame))
+        yield frame
+
+
+def _is_xlsx(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(4) == b"PK\x03\x04"
+
+
+def _csv_header(path: Path) -> list[str]:
+    with open(path, "rb") as handle:
+        head = handle.read(64 * 1024)
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        if error.start < len(head) - 4:  # not just a character cut by the 64 KB read
+            raise FileRejected(f"not UTF-8 text (byte {error.start}); save the export as CSV UTF-8") from None
+        text = head[: error.start].decode("utf-8-sig")
+    first_line = text.splitlines()[0] if text.strip() else ""
+    if not first_line.strip():
+        raise FileRejected("no header row")
+    if "\x00" in first_line:
+        raise FileRejected("not a text table (binary content)")
+    return next(csv.reader([first_line], delimiter=_delimiter(first_line)))
+
+
+def _delimiter(header_line: str) -> str:
+    return ";" if header_line.count(";") > header_line.count(",") else ","
+
+
+def _read_csv(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        delimiter = _delimiter(handle.readline())
+    try:
+        reader = pd.read_csv(
+            path,
+            sep=delimiter,
+            dtype=str,
+            keep_default_na=False,
+            encoding="utf-8-sig",
+            chunksize=chunk_rows,
+            skipinitialspace=False,
+            on_bad_lines="error",
+        )
+        yield from reader
+    except UnicodeDecodeError as error:
+        raise FileRejected(f"not UTF-8 text ({error.reason}); save the export as CSV UTF-8") from None
+    except pd.errors.ParserError as error:
+        raise FileRejected(f"not a well-formed CSV table: {str(error).strip()}") from None
+
+
+def _xlsx_header(path: Path) -> list[str]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a broken archive
+        raise FileRejected(f"not a readable XLSX workbook: {error}") from None
+    try:
+        sheet = workbook.worksheets[0]
+        first = next(sheet.iter_rows(max_row=1, values_only=True), None)
+    finally:
+        workbook.close()
+    if not first or all(cell is None for cell in first):
+        raise FileRejected("no header row in the first sheet")
+    return ["" if cell is None else str(cell) for cell in first]
+
+
+def _read_xlsx(path: Path) -> pd.DataFrame:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        header = ["" if cell is None else str(cell) for cell in next(rows)]
+        records, lines = [], []
+        for line, row in enumerate(rows, start=2):
+            if any(cell is not None and str(cell).strip() for cell in row):
+                records.append([_cell_text(cell) for cell in row[: len(header)]])
+                lines.append(line)
+    finally:
+        workbook.close()
+    frame = pd.DataFrame.from_records(records, columns=header) if records else pd.DataFrame(columns=header)
+    frame[ROW_NUMBER] = lines
+    return frame.astype({name: object for name in header})
+
+
+def _cell_text(cell):
+    """Excel cells as the CSV reader would give them; date cells stay dates for the date parser."""
+    if cell is None:
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    if isinstance(cell, int | float | bool):
+        return str(cell)
+    return cell

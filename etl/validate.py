@@ -1,0 +1,135 @@
+"""Turn a chunk of raw rows into clean rows and quarantine records (DataFrame in, DataFrames out)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from etl.parse import (
+    parse_amounts,
+    parse_customer_types,
+    parse_dates,
+    parse_periods,
+    require_text,
+)
+from etl.read import ROW_NUMBER
+
+QUARANTINE_COLUMNS = ["row_number", "column_name", "reason", "raw_row"]
+
+
+def collect_errors(checks: dict[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
+    """First failing column and all reasons per row, from per-column error Series (None = fine)."""
+    errors = pd.DataFrame(checks)
+    failing = errors.notna()
+    first_column = failing.idxmax(axis=1).where(failing.any(axis=1))
+    reasons = pd.Series(None, index=errors.index, dtype=object)
+    for column in errors.columns:
+        column_errors = errors[column].dropna()
+        text = column + ": " + column_errors.astype(str)
+        reasons[text.index] = np.where(
+            reasons[text.index].isna(), text, reasons[text.index].astype(str) + "; " + text
+        )
+    return first_column, reasons
+
+
+def quarantine_records(raw: pd.DataFrame, columns: pd.Series, reasons: pd.Series) -> pd.DataFrame:
+    """Quarantine rows: file line, first failing column, reasons, and the raw row as JSON."""
+    bad = reasons.dropna().index
+    rows = raw.loc[bad].drop(columns=[ROW_NUMBER])
+    return pd.DataFrame(
+        {
+            "row_number": raw.loc[bad, ROW_NUMBER].astype(int).to_numpy(),
+            "column_name": columns[bad].to_numpy(),
+            "reason": reasons[bad].to_numpy(),
+            "raw_row": [
+                json.dumps(record, ensure_ascii=False, default=str) for record in rows.to_dict("records")
+            ],
+        },
+        columns=QUARANTINE_COLUMNS,
+    )
+
+
+def validate_customers(raw: pd.DataFrame, office_codes: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Clean customer rows (DESIGN §3) and quarantine records for the rows that break a rule."""
+    customer_id, id_errors = require_text(raw["customer_id"], "customer_id")
+    office, office_errors = require_text(raw["office_code"], "office_code")
+    unknown_office = (office != "") & ~office.isin(office_codes)
+    office_errors[unknown_office] = "unknown office code '" + office[unknown_office] + "'"
+    start, start_errors = parse_dates(raw["contract_start"], required=True)
+    end, end_errors = parse_dates(_column(raw, "contract_end"), required=False)
+    reversed_dates = end.notna() & start.notna() & (end < start)
+    end_errors[reversed_dates] = "contract_end is before contract_start"
+    types, type_errors = parse_customer_types(_column(raw, "customer_type"))
+    duplicated = customer_id.duplicated(keep="first") & (customer_id != "")
+    id_errors[duplicated] = "duplicate customer_id in this file (first occurrence kept)"
+
+    first_column, reasons = collect_errors(
+        {
+            "customer_id": id_errors,
+            "office_code": office_errors,
+            "contract_start": start_errors,
+            "contract_end": end_errors,
+            "customer_type": type_errors,
+        }
+    )
+    good = reasons.isna()
+    clean = pd.DataFrame(
+        {
+            "customer_id": customer_id,
+            "office_code": office,
+            "commune": _column(raw, "commune").astype(str).str.strip(),
+            "customer_type": types,
+            "name": _optional_text(raw, "name"),
+            "address": _optional_text(raw, "address"),
+            "phone": _optional_text(raw, "phone"),
+            "contract_start": start,
+            "contract_end": end,
+        }
+    )[good]
+    return clean, quarantine_records(raw, first_column, reasons)
+
+
+def validate_payments(raw: pd.DataFrame, known_customers: pd.Index) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Clean payment rows (DESIGN §3) and quarantine records; unknown customers are quarantined."""
+    customer_id, id_errors = require_text(raw["customer_id"], "customer_id")
+    unknown = (customer_id != "") & ~customer_id.isin(known_customers)
+    id_errors[unknown] = "unknown customer_id '" + customer_id[unknown] + "' (load customers first)"
+    period, period_errors = parse_periods(raw["bill_period"])
+    paid_at, paid_errors = parse_dates(raw["paid_at"], required=True)
+    amount, amount_errors = parse_amounts(raw["amount"])
+    channel, channel_errors = require_text(raw["channel"], "channel")
+    payment_id = _optional_text(raw, "payment_id")
+
+    first_column, reasons = collect_errors(
+        {
+            "customer_id": id_errors,
+            "bill_period": period_errors,
+            "paid_at": paid_errors,
+            "amount": amount_errors,
+            "channel": channel_errors,
+        }
+    )
+    good = reasons.isna()
+    clean = pd.DataFrame(
+        {
+            "payment_id": payment_id,
+            "customer_id": customer_id,
+            "bill_period": period,
+            "paid_at": paid_at,
+            "amount": amount,
+            "channel": channel,
+        }
+    )[good]
+    return clean, quarantine_records(raw, first_column, reasons)
+
+
+def _column(raw: pd.DataFrame, name: str) -> pd.Series:
+    return raw[name] if name in raw else pd.Series("", index=raw.index, dtype=object)
+
+
+def _optional_text(raw: pd.DataFrame, name: str) -> pd.Series:
+    """Stripped text, None where empty."""
+    text = _column(raw, name).astype(str).str.strip()
+    return text.where(text != "", None).astype(object)

@@ -1,0 +1,405 @@
+"""Load raw export files into the warehouse: one transaction per file, bad rows to quarantine.
+
+The ETL functions (etl/) turn raw rows into clean frames; this module is the I/O edge that writes
+them through the driver's bulk path, records the load run and marks the snapshots stale from the
+earliest day the file touched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import logging
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, func, insert, select, text, update
+
+from cashless.settings import LoadSettings
+from etl.payment_ids import PaymentIdHasher
+from etl.read import FileRejected, RawFile, open_raw_file, read_chunks
+from etl.text import fold_text
+from etl.validate import validate_customers, validate_payments
+from warehouse.bulk import bulk_insert, iso_dates
+from warehouse.db import is_sqlite, writing
+from warehouse.schema import (
+    channel_names,
+    communes,
+    customers,
+    load_runs,
+    offices,
+    quarantine,
+)
+from warehouse.snapshots import mark_dirty, refresh_snapshots
+
+log = logging.getLogger(__name__)
+
+PAYMENT_COLUMNS = [
+    "payment_id",
+    "customer_key",
+    "bill_period",
+    "paid_at",
+    "amount",
+    "channel_name_id",
+    "load_run_id",
+]
+CUSTOMER_COLUMNS = [
+    "customer_id",
+    "office_code",
+    "commune_id",
+    "customer_type",
+    "name",
+    "address",
+    "phone",
+    "contract_start",
+    "contract_end",
+    "load_run_id",
+]
+
+
+@dataclass
+class LoadResult:
+    """What happened to one file."""
+
+    file: str
+    kind: str
+    status: str  # loaded | skipped | rejected
+    rows_read: int = 0
+    loaded: int = 0
+    updated: int = 0
+    quarantined: int = 0
+    message: str = ""
+    earliest_day: dt.date | None = None
+
+    def summary(self) -> str:
+        if self.status == "rejected":
+            return f"{self.file}: rejected: {self.message}"
+        if self.status == "skipped":
+            return f"{self.file}: skipped: {self.message}"
+        return (
+            f"{self.file}: {self.loaded:,} loaded ({self.updated:,} of them updates), "
+            f"{self.quarantined:,} quarantined"
+        )
+
+
+ProgressFactory = Callable[[int, str], object]
+
+
+def load_files(
+    engine: Engine,
+    kind: str,
+    paths: Iterable[Path],
+    settings: LoadSettings = LoadSettings(),
+    on_result: Callable[[LoadResult], None] | None = None,
+) -> list[LoadResult]:
+    """Load each file in its own transaction, then refresh the snapshots from the earliest day touched."""
+    results = []
+    for path in paths:
+        result = load_file(engine, kind, Path(path), settings)
+        results.append(result)
+        if on_result:
+            on_result(result)
+    refresh_snapshots(engine, progress=settings.progress)
+    return results
+
+
+def load_file(engine: Engine, kind: str, path: Path, settings: LoadSettings = LoadSettings()) -> LoadResult:
+    """Load one customers or payments file; never raises for bad input, the result says what happened."""
+    started = dt.datetime.now()
+    try:
+        raw = open_raw_file(path, kind)
+    except FileRejected as rejection:
+        return _record_outcome(engine, kind, path, "", started, "rejected", str(rejection))
+    with engine.connect() as conn:
+        if conn.scalar(
+            select(load_runs.c.id).where(
+                load_runs.c.file_hash == raw.file_hash,
+                load_runs.c.kind == kind,
+                load_runs.c.status == "loaded",
+            )
+        ):
+            return _record_outcome(
+                engine, kind, path, raw.file_hash, started, "skipped", "same content already loaded"
+            )
+    try:
+        with _gc_paused(), writing(engine) as conn:
+            run_id = conn.execute(
+                insert(load_runs).values(
+                    kind=kind,
+                    file_name=str(path),
+                    file_hash=raw.file_hash,
+                    status="loading",
+                    started_at=started,
+                    rows_read=0,
+                    rows_loaded=0,
+                    rows_updated=0,
+                    rows_quarantined=0,
+                )
+            ).inserted_primary_key[0]
+            loader = _CustomerLoader if kind == "customers" else _PaymentLoader
+            result = loader(conn, raw, run_id, settings).run()
+            conn.execute(
+                update(load_runs)
+                .where(load_runs.c.id == run_id)
+                .values(
+                    status="loaded",
+                    finished_at=dt.datetime.now(),
+                    rows_read=result.rows_read,
+                    rows_loaded=result.loaded,
+                    rows_updated=result.updated,
+                    rows_quarantined=result.quarantined,
+                    message=result.message or None,
+                )
+            )
+            if result.earliest_day is not None:
+                mark_dirty(conn, result.earliest_day)
+        return result
+    except FileRejected as rejection:
+        return _record_outcome(engine, kind, path, raw.file_hash, started, "rejected", str(rejection))
+
+
+def _record_outcome(engine, kind, path, file_hash, started, status, message) -> LoadResult:
+    with writing(engine) as conn:
+        conn.execute(
+            insert(load_runs).values(
+                kind=kind,
+                file_name=str(path),
+                file_hash=file_hash or "-",
+                status=status,
+                started_at=started,
+                finished_at=dt.datetime.now(),
+                rows_read=0,
+                rows_loaded=0,
+                rows_updated=0,
+                rows_quarantined=0,
+                message=message,
+            )
+        )
+    return LoadResult(file=str(path), kind=kind, status=status, message=message)
+
+
+@contextmanager
+def _gc_paused():
+    """Pause the cyclic garbage collector during bulk work (3x faster inserts, DESIGN §2)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class _FileLoader:
+    """Shared chunk loop: validate, quarantine, stage, merge; subclasses say how."""
+
+    kind = ""
+
+    def __init__(self, conn: Connection, raw: RawFile, run_id: int, settings: LoadSettings) -> None:
+        self.conn = conn
+        self.raw = raw
+        self.run_id = run_id
+        self.settings = settings
+        self.result = LoadResult(file=str(raw.path), kind=raw.kind, status="loaded")
+
+    def run(self) -> LoadResult:
+        self.prepare()
+        with self._progress() as bar:
+            for chunk in read_chunks(self.raw, self.settings.chunk_rows):
+                self.result.rows_read += len(chunk)
+                clean, bad = self.validate(chunk)
+                if not bad.empty:
+                    bad = bad.assign(load_run_id=self.run_id)
+                    bulk_insert(self.conn, quarantine.name, bad)
+                    self.result.quarantined += len(bad)
+                if not clean.empty:
+                    self.stage_and_merge(clean)
+                if bar is not None:
+                    bar.update(len(chunk))
+        return self.result
+
+    @contextmanager
+    def _progress(self):
+        if not self.settings.progress:
+            yield None
+            return
+        from tqdm import tqdm
+
+        with tqdm(desc=self.raw.path.name, unit=" rows", unit_scale=True, leave=False, disable=None) as bar:
+            yield bar
+
+    def note_day(self, day) -> None:
+        if day is None or pd.isna(day):
+            return
+        day = pd.Timestamp(day).date()
+        if self.result.earliest_day is None or day < self.result.earliest_day:
+            self.result.earliest_day = day
+
+    def prepare(self) -> None: ...
+
+    def validate(self, chunk: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]: ...
+
+    def stage_and_merge(self, clean: pd.DataFrame) -> None: ...
+
+    def create_staging(self, name: str, source_table: str, columns: list[str]) -> None:
+        """A temporary table shaped like `source_table`'s `columns`, emptied for each chunk."""
+        self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+        self.conn.exec_driver_sql(
+            f"CREATE TEMPORARY TABLE {name} AS SELECT {', '.join(columns)} FROM {source_table} WHERE 1 = 0"
+        )
+
+
+class _PaymentLoader(_FileLoader):
+    def prepare(self) -> None:
+        known = self.conn.execute(select(customers.c.customer_id, customers.c.customer_key)).all()
+        self.customer_keys = pd.Series(
+            [key for _, key in known], index=pd.Index([cid for cid, _ in known], dtype=str), dtype="int64"
+        )
+        self.channel_ids = dict(self.conn.execute(select(channel_names.c.raw_text, channel_names.c.id)).all())
+        self.hasher = PaymentIdHasher()
+        self.create_staging("staging_payments", "payments", PAYMENT_COLUMNS)
+
+    def validate(self, chunk):
+        return validate_payments(chunk, self.customer_keys.index)
+
+    def stage_and_merge(self, clean: pd.DataFrame) -> None:
+        clean = clean.assign(payment_id=self.hasher.assign(clean))
+        clean = clean.drop_duplicates("payment_id", keep="last")
+        frame = pd.DataFrame(
+            {
+                "payment_id": clean["payment_id"].to_numpy(),
+                "customer_key": self.customer_keys.reindex(clean["customer_id"]).to_numpy(),
+                "bill_period": clean["bill_period"].to_numpy(),
+                "paid_at": iso_dates(clean["paid_at"]).to_numpy(),
+                "amount": clean["amount"].to_numpy(),
+                "channel_name_id": self._channel_name_ids(clean["channel"]).to_numpy(),
+                "load_run_id": self.run_id,
+            }
+        )
+        self.note_day(clean["paid_at"].min())
+        self.conn.exec_driver_sql("DELETE FROM staging_payments")
+        bulk_insert(self.conn, "staging_payments", frame)
+        existing, earliest_old = self.conn.execute(
+            text(
+                "SELECT COUNT(*), MIN(p.paid_at) FROM staging_payments s "
+                "JOIN payments p ON p.payment_id = s.payment_id"
+            )
+        ).one()
+        self.note_day(earliest_old)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in PAYMENT_COLUMNS[1:])
+        self.conn.exec_driver_sql(
+            f"INSERT INTO payments ({', '.join(PAYMENT_COLUMNS)}) "
+            f"SELECT {', '.join(PAYMENT_COLUMNS)} FROM staging_payments WHERE true "
+            f"ON CONFLICT (payment_id) DO UPDATE SET {updates}"
+        )
+        self.result.loaded += len(frame)
+        self.result.updated += existing
+
+    def _channel_name_ids(self, raw_channels: pd.Series) -> pd.Series:
+        """Id of each raw channel text as written; new texts are added with their catalog key."""
+        new = [t for t in pd.unique(raw_channels) if t not in self.channel_ids]
+        if new:
+            self.conn.execute(insert(channel_names), [{"raw_text": t, "key": fold_text(t)} for t in new])
+            rows = self.conn.execute(
+                select(channel_names.c.raw_text, channel_names.c.id).where(channel_names.c.raw_text.in_(new))
+            ).all()
+            self.channel_ids.update(dict(rows))
+        return raw_channels.map(self.channel_ids).astype("int64")
+
+
+class _CustomerLoader(_FileLoader):
+    def prepare(self) -> None:
+        self.office_codes = set(self.conn.scalars(select(offices.c.code)))
+        self.commune_ids = {
+            (office, name): cid
+            for cid, office, name in self.conn.execute(
+                select(communes.c.id, communes.c.office_code, communes.c.name)
+            )
+        }
+        self.seen_ids: set[str] = set()
+        self.create_staging("staging_customers", "customers", CUSTOMER_COLUMNS)
+
+    def validate(self, chunk):
+        clean, bad = validate_customers(chunk, self.office_codes)
+        repeated = clean["customer_id"].isin(self.seen_ids)
+        if repeated.any():  # the same id in an earlier chunk of this file
+            extra = chunk.loc[clean.index[repeated]]
+            from etl.validate import quarantine_records
+
+            reasons = pd.Series(
+                "customer_id: duplicate customer_id in this file (first occurrence kept)", index=extra.index
+            )
+            bad = pd.concat(
+                [bad, quarantine_records(extra, pd.Series("customer_id", index=extra.index), reasons)]
+            )
+            clean = clean[~repeated]
+        self.seen_ids.update(clean["customer_id"])
+        return clean, bad
+
+    def stage_and_merge(self, clean: pd.DataFrame) -> None:
+        frame = pd.DataFrame(
+            {
+                "customer_id": clean["customer_id"].to_numpy(),
+                "office_code": clean["office_code"].to_numpy(),
+                "commune_id": self._commune_ids(clean).to_numpy(),
+                "customer_type": clean["customer_type"].to_numpy(),
+                "name": clean["name"].to_numpy(),
+                "address": clean["address"].to_numpy(),
+                "phone": clean["phone"].to_numpy(),
+                "contract_start": iso_dates(clean["contract_start"]).to_numpy(),
+                "contract_end": iso_dates(clean["contract_end"]).to_numpy(),
+                "load_run_id": self.run_id,
+            }
+        )
+        self.conn.exec_driver_sql("DELETE FROM staging_customers")
+        bulk_insert(self.conn, "staging_customers", frame)
+        self._note_changed_days()
+        self.result.updated += self.conn.execute(
+            text("SELECT COUNT(*) FROM staging_customers s JOIN customers c ON c.customer_id = s.customer_id")
+        ).scalar_one()
+        updates = ", ".join(f"{c} = excluded.{c}" for c in CUSTOMER_COLUMNS[1:])
+        self.conn.exec_driver_sql(
+            f"INSERT INTO customers ({', '.join(CUSTOMER_COLUMNS)}) "
+            f"SELECT {', '.join(CUSTOMER_COLUMNS)} FROM staging_customers WHERE true "
+            f"ON CONFLICT (customer_id) DO UPDATE SET {updates}"
+        )
+        self.result.loaded += len(frame)
+
+    def _note_changed_days(self) -> None:
+        """Earliest contract day of new customers, and of old and new values of changed ones."""
+        new_start = self.conn.execute(
+            text(
+                "SELECT MIN(s.contract_start) FROM staging_customers s "
+                "LEFT JOIN customers c ON c.customer_id = s.customer_id WHERE c.customer_id IS NULL"
+            )
+        ).scalar()
+        self.note_day(new_start)
+        changed = self.conn.execute(
+            text(
+                "SELECT s.contract_start, c.contract_start, s.contract_end, c.contract_end "
+                "FROM staging_customers s JOIN customers c ON c.customer_id = s.customer_id "
+                "WHERE s.office_code <> c.office_code OR s.commune_id <> c.commune_id "
+                "OR s.contract_start <> c.contract_start "
+                "OR COALESCE(s.contract_end, '9999-12-31') <> COALESCE(c.contract_end, '9999-12-31')"
+            )
+        ).all()
+        for row in changed:
+            for day in row:
+                self.note_day(day)
+
+    def _commune_ids(self, clean: pd.DataFrame) -> pd.Series:
+        keys = pd.Series(list(zip(clean["office_code"], clean["commune"])), index=clean.index)
+        new = [key for key in pd.unique(keys) if key not in self.commune_ids]
+        if new:
+            self.conn.execute(insert(communes), [{"office_code": o, "name": n} for o, n in new])
+            for cid, office, name in self.conn.execute(
+                select(communes.c.id, communes.c.office_code, communes.c.name)
+            ):
+                self.commune_ids[(office, name)] = cid
+        return keys.map(self.commune_ids).astype("int64")
+
+
+__all__ = ["LoadResult", "func", "is_sqlite", "load_file", "load_files"]

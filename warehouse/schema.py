@@ -1,0 +1,217 @@
+"""The warehouse tables (SQLAlchemy Core). Alembic migrations in warehouse/migrations create them."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+offices = Table(
+    "offices",
+    metadata,
+    Column("code", String(16), primary_key=True),
+    Column("name", String(200), nullable=False),
+)
+
+communes = Table(
+    "communes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("office_code", String(16), ForeignKey("offices.code"), nullable=False),
+    Column("name", String(200), nullable=False),  # '' = commune not given in the export
+    UniqueConstraint("office_code", "name"),
+)
+
+load_runs = Table(
+    "load_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),  # customers | payments
+    Column("file_name", String(500), nullable=False),
+    Column("file_hash", String(64), nullable=False, index=True),
+    Column("status", String(16), nullable=False),  # loaded | skipped | rejected
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime),
+    Column("rows_read", Integer, nullable=False, default=0),
+    Column("rows_loaded", Integer, nullable=False, default=0),
+    Column("rows_updated", Integer, nullable=False, default=0),
+    Column("rows_quarantined", Integer, nullable=False, default=0),
+    Column("message", Text),
+)
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("customer_key", Integer, primary_key=True, autoincrement=True),
+    Column("customer_id", String(40), nullable=False, unique=True),
+    Column("office_code", String(16), ForeignKey("offices.code"), nullable=False),
+    Column("commune_id", Integer, ForeignKey("communes.id"), nullable=False),
+    Column("customer_type", String(16), nullable=False),
+    Column("name", String(200)),
+    Column("address", String(400)),
+    Column("phone", String(40)),
+    Column("contract_start", Date, nullable=False),
+    Column("contract_end", Date),
+    Column("load_run_id", Integer, ForeignKey("load_runs.id")),
+)
+
+channels = Table(
+    "channels",
+    metadata,
+    Column("key", String(200), primary_key=True),  # fold_text(raw name): case/accent/space-insensitive
+    Column("raw_name", String(200), nullable=False),
+    Column("channel", String(100), nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("is_cashless", Boolean, nullable=False),
+)
+
+channel_names = Table(
+    "channel_names",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("raw_text", String(200), nullable=False, unique=True),  # as written in the export
+    Column("key", String(200), nullable=False, index=True),  # joins channels.key at query time
+)
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("payment_id", String(64), primary_key=True),
+    Column("customer_key", Integer, nullable=False),
+    Column("bill_period", Integer, nullable=False),  # YYYYMM
+    Column("paid_at", Date, nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("channel_name_id", Integer, nullable=False),
+    Column("load_run_id", Integer, nullable=False),
+    Index("ix_payments_paid_at", "paid_at"),
+    Index("ix_payments_customer_key_paid_at", "customer_key", "paid_at"),
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("load_run_id", Integer, ForeignKey("load_runs.id"), nullable=False, index=True),
+    Column("row_number", Integer, nullable=False),
+    Column("column_name", String(64), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("raw_row", Text, nullable=False),  # JSON of the row as read
+)
+
+# One row per customer and day on which the day-level cashless flag of their payments changed.
+customer_status_changes = Table(
+    "customer_status_changes",
+    metadata,
+    Column("customer_key", Integer, primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("cashless", Boolean, nullable=False),
+    Index("ix_customer_status_changes_day", "day"),
+)
+
+
+def _snapshot_columns() -> list[Column]:
+    """Levels (as of the end of the day) and the day's flows; rows exist only on days something changed."""
+    return [
+        Column("day", Date, primary_key=True),
+        Column("active", Integer, nullable=False),
+        Column("cashless", Integer, nullable=False),
+        Column("converted", Integer, nullable=False),
+        Column("slipped", Integer, nullable=False),
+        Column("payments", Integer, nullable=False),
+        Column("amount", BigInteger, nullable=False),
+        Column("cashless_payments", Integer, nullable=False),
+        Column("cashless_amount", BigInteger, nullable=False),
+    ]
+
+
+snapshot_office_day = Table(
+    "snapshot_office_day",
+    metadata,
+    Column("office_code", String(16), primary_key=True),
+    *_snapshot_columns(),
+)
+
+snapshot_commune_day = Table(
+    "snapshot_commune_day",
+    metadata,
+    Column("commune_id", Integer, primary_key=True),
+    Column("office_code", String(16), nullable=False),
+    *_snapshot_columns(),
+)
+
+snapshot_channel_day = Table(
+    "snapshot_channel_day",
+    metadata,
+    Column("office_code", String(16), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("channel_name_id", Integer, primary_key=True),
+    Column("payments", Integer, nullable=False),
+    Column("amount", BigInteger, nullable=False),
+)
+
+# Single row: the earliest day whose snapshots are stale (NULL = up to date).
+snapshot_state = Table(
+    "snapshot_state",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("dirty_from", Date),
+    Column("refreshed_at", DateTime),
+)
+
+targets = Table(
+    "targets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("office_code", String(16), nullable=False),  # office code, or 'ALL' for the province
+    Column("period_type", String(8), nullable=False),  # year | quarter | month
+    Column("period", String(8), nullable=False),  # 2025 | 2025-Q1 | 2025-03
+    Column("target_rate", Float, nullable=False),
+    Column("set_by", String(100), nullable=False),
+    Column("set_at", DateTime, nullable=False),
+    Index("ix_targets_office_period", "office_code", "period_type", "period"),
+)
+
+model_runs = Table(
+    "model_runs",
+    metadata,
+    Column("version", String(40), primary_key=True),
+    Column("cutoff", Date, nullable=False),
+    Column("horizon_months", Integer, nullable=False),
+    Column("trained_at", DateTime, nullable=False),
+    Column("artefact_path", String(500), nullable=False),
+    Column("metrics_json", Text, nullable=False),
+)
+
+scores = Table(
+    "scores",
+    metadata,
+    Column("model_version", String(40), primary_key=True),
+    Column("customer_key", Integer, primary_key=True),
+    Column("as_of", Date, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("risk_band", String(8), nullable=False),
+    Column("reasons_vi", Text, nullable=False),
+    Column("reasons_en", Text, nullable=False),
+)

@@ -1,0 +1,314 @@
+"""Daily snapshots (DESIGN §2): per-customer status changes and office/commune × day tables.
+
+A customer's cashless status only changes on the days they pay, start or end a contract, so a load
+turns into a few status changes and small snapshot tables refreshed from the earliest day it
+touched. Every "as of D" metric is then a lookup in those tables instead of a scan of payments.
+
+Snapshot rows are sparse: a row exists for a group and day when something changed that day. Levels
+(active, cashless) are as of the end of the row's day; flows (payments, converted, ...) are that
+day's alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine, select, text, update
+
+from warehouse.bulk import bulk_insert, epoch_day, fetch_frame
+from warehouse.db import is_sqlite, writing
+from warehouse.schema import snapshot_state
+
+log = logging.getLogger(__name__)
+
+NO_END = np.int64(10**7)  # epoch day far beyond any contract: "still active"
+LEVELS = ["active", "cashless"]
+FLOWS = ["converted", "slipped", "payments", "amount", "cashless_payments", "cashless_amount"]
+
+
+def mark_dirty(conn: Connection, day: dt.date) -> None:
+    """Record, inside the loading transaction, that snapshots from `day` on are stale."""
+    conn.execute(
+        update(snapshot_state)
+        .where(snapshot_state.c.id == 1)
+        .values(
+            dirty_from=text(
+                "CASE WHEN dirty_from IS NULL OR dirty_from > :day THEN :day ELSE dirty_from END"
+            ).bindparams(day=day)
+        )
+    )
+
+
+def dirty_from(conn: Connection) -> dt.date | None:
+    value = conn.scalar(select(snapshot_state.c.dirty_from).where(snapshot_state.c.id == 1))
+    return value
+
+
+def refresh_snapshots(engine: Engine, *, full: bool = False, progress: bool = False) -> dt.date | None:
+    """Bring status changes and snapshots up to date from the stale day on (or from scratch).
+
+    Runs in one transaction; returns the day refreshed from (None when nothing was stale).
+    """
+    with writing(engine) as conn:
+        lock = "" if is_sqlite(conn) else " FOR UPDATE"
+        stale = conn.execute(text(f"SELECT dirty_from FROM snapshot_state WHERE id = 1{lock}")).scalar()
+        if not full and stale is None:
+            return None
+        since = None if full else pd.Timestamp(stale).date()
+        started = time.perf_counter()
+        rebuild_from(conn, since)
+        conn.execute(
+            update(snapshot_state)
+            .where(snapshot_state.c.id == 1)
+            .values(dirty_from=None, refreshed_at=dt.datetime.now())
+        )
+        log.info(
+            "snapshots refreshed from %s in %.1f s", since or "the beginning", time.perf_counter() - started
+        )
+        if progress:
+            print(
+                f"snapshots refreshed from {since or 'the beginning'} in {time.perf_counter() - started:.1f} s"
+            )
+        return since
+
+
+def _epoch(day: dt.date | None) -> int | None:
+    return None if day is None else (day - dt.date(1970, 1, 1)).days
+
+
+def rebuild_from(conn: Connection, since: dt.date | None) -> None:
+    """Recompute status changes and snapshot rows for days >= since (None: everything)."""
+    m = _epoch(since)
+    catalog = fetch_frame(
+        conn,
+        "SELECT n.id, CASE WHEN c.is_cashless THEN 1 ELSE 0 END AS cashless "
+        "FROM channel_names n LEFT JOIN channels c ON c.key = n.key",
+    )
+    cashless_by_channel = np.zeros(int(catalog["id"].max() or 0) + 1 if len(catalog) else 1, dtype=np.int8)
+    cashless_by_channel[catalog["id"].to_numpy(dtype=np.int64)] = catalog["cashless"].to_numpy(dtype=np.int8)
+
+    people = fetch_frame(
+        conn,
+        f"SELECT customer_key, office_code, commune_id, {epoch_day(conn, 'contract_start')} AS start_day, "
+        f"{epoch_day(conn, 'contract_end')} AS end_day FROM customers",
+    )
+    people["end_day"] = people["end_day"].fillna(NO_END).astype("int64")
+    people["start_day"] = people["start_day"].astype("int64")
+    people = people.set_index("customer_key")
+
+    where = "" if m is None else " WHERE paid_at >= :since"
+    params = {} if m is None else {"since": since}
+    paid = fetch_frame(
+        conn,
+        f"SELECT customer_key, {epoch_day(conn, 'paid_at')} AS day, channel_name_id, amount FROM payments{where}",
+        params,
+    )
+    paid["cashless"] = cashless_by_channel[paid["channel_name_id"].to_numpy(dtype=np.int64)]
+
+    prior = _prior_status(conn, since)
+    changes = status_changes(paid, prior)
+    events = customer_events(changes, people, prior, m)
+
+    conn.execute(text(f"DELETE FROM customer_status_changes{where.replace('paid_at', 'day')}"), params)
+    bulk_insert(
+        conn,
+        "customer_status_changes",
+        pd.DataFrame(
+            {
+                "customer_key": changes["customer_key"].to_numpy(),
+                "day": _iso(changes["day"]),
+                "cashless": _booleans(conn, changes["cashless"]),
+            }
+        ),
+    )
+
+    paid = paid.join(people[["office_code", "commune_id"]], on="customer_key")
+    for table, group in (
+        ("snapshot_office_day", ["office_code"]),
+        ("snapshot_commune_day", ["commune_id", "office_code"]),
+    ):
+        _write_group_snapshots(conn, table, group, events.join(people[group], on="customer_key"), paid, since)
+
+    channel_flows = (
+        paid.groupby(["office_code", "day", "channel_name_id"], sort=False)
+        .agg(payments=("amount", "size"), amount=("amount", "sum"))
+        .reset_index()
+    )
+    conn.execute(text(f"DELETE FROM snapshot_channel_day{where.replace('paid_at', 'day')}"), params)
+    channel_flows["day"] = _iso(channel_flows["day"])
+    bulk_insert(conn, "snapshot_channel_day", channel_flows)
+
+
+def _prior_status(conn: Connection, since: dt.date | None) -> pd.Series:
+    """Each customer's day-level cashless flag from their last status change before `since`."""
+    if since is None:
+        return pd.Series(dtype="int8")
+    frame = fetch_frame(
+        conn,
+        "SELECT s.customer_key, CASE WHEN s.cashless THEN 1 ELSE 0 END AS cashless "
+        "FROM customer_status_changes s JOIN ("
+        "  SELECT customer_key, MAX(day) AS day FROM customer_status_changes"
+        "  WHERE day < :since GROUP BY customer_key"
+        ") last ON last.customer_key = s.customer_key AND last.day = s.day",
+        {"since": since},
+    )
+    return frame.set_index("customer_key")["cashless"].astype("int8")
+
+
+def status_changes(paid: pd.DataFrame, prior: pd.Series) -> pd.DataFrame:
+    """Days on which a customer's day-level flag (any cashless payment that day) differs from before.
+
+    `paid` has customer_key, day, cashless; `prior` is the flag in force before the first day of
+    `paid`. Returns customer_key, day, cashless, previous (-1 = no payment before).
+    """
+    if paid.empty:
+        return pd.DataFrame({"customer_key": [], "day": [], "cashless": [], "previous": []}, dtype="int64")
+    daily = paid.groupby(["customer_key", "day"], sort=True)["cashless"].max().reset_index()
+    keys = daily["customer_key"].to_numpy()
+    flags = daily["cashless"].to_numpy(dtype=np.int64)
+    previous = np.empty_like(flags)
+    previous[1:] = flags[:-1]
+    first = np.ones(len(keys), dtype=bool)
+    first[1:] = keys[1:] != keys[:-1]
+    previous[first] = prior.reindex(keys[first]).fillna(-1).to_numpy(dtype=np.int64)
+    daily["previous"] = previous
+    daily["cashless"] = flags
+    return daily[flags != previous].reset_index(drop=True)
+
+
+def customer_events(
+    changes: pd.DataFrame, people: pd.DataFrame, prior: pd.Series, m: int | None
+) -> pd.DataFrame:
+    """Per customer and event day >= m: change of active and cashless counts, conversions, slips."""
+    lower = -(10**7) if m is None else m
+    starts = people.index[people["start_day"] >= lower]
+    ends = people.index[(people["end_day"] >= lower) & (people["end_day"] < NO_END)]
+    frames = [
+        pd.DataFrame({"customer_key": changes["customer_key"], "day": changes["day"], "s_new": changes["cashless"].astype(float), "s_old": changes["previous"].clip(lower=0).astype(float)}),
+        pd.DataFrame({"customer_key": starts, "day": people.loc[starts, "start_day"].to_numpy(), "s_new": np.nan, "s_old": np.nan}),
+        pd.DataFrame({"customer_key": ends, "day": people.loc[ends, "end_day"].to_numpy(), "s_new": np.nan, "s_old": np.nan}),
+    ]  # fmt: skip
+    events = pd.concat(frames, ignore_index=True)
+    if events.empty:
+        return events.assign(active_delta=[], cashless_delta=[], converted=[], slipped=[])
+    events["customer_key"] = events["customer_key"].astype("int64")
+    events["day"] = events["day"].astype("int64")
+    events = events.sort_values(["customer_key", "day", "s_new"], na_position="first", kind="stable")
+
+    keys = events["customer_key"].to_numpy()
+    seed = prior.reindex(keys).fillna(0).to_numpy(dtype=float)
+    first = np.ones(len(keys), dtype=bool)
+    first[1:] = keys[1:] != keys[:-1]
+    status = events["s_new"].to_numpy().copy()
+    status[first & np.isnan(status)] = seed[first & np.isnan(status)]
+    status = pd.Series(status).groupby(keys).ffill().to_numpy()
+    events["status"] = status
+    # one row per customer and day: the state at the end of that day
+    last_of_day = ~events.duplicated(["customer_key", "day"], keep="last").to_numpy()
+    change_of_day = events.groupby(["customer_key", "day"], sort=False)["s_old"].transform("first")
+    events["s_old_day"] = change_of_day.to_numpy()
+    events["s_new_day"] = (
+        events.groupby(["customer_key", "day"], sort=False)["s_new"].transform("last").to_numpy()
+    )
+    events = events[last_of_day].reset_index(drop=True)
+
+    keys = events["customer_key"].to_numpy()
+    day = events["day"].to_numpy()
+    start = people["start_day"].reindex(keys).to_numpy()
+    end = people["end_day"].reindex(keys).to_numpy()
+    active = ((start <= day) & (day < end)).astype(np.int64)
+    cashless = active * events["status"].to_numpy().astype(np.int64)
+
+    first = np.ones(len(keys), dtype=bool)
+    first[1:] = keys[1:] != keys[:-1]
+    before = lower - 1
+    active_before_m = ((start <= before) & (before < end)).astype(np.int64)
+    seed = prior.reindex(keys).fillna(0).to_numpy(dtype=np.int64)
+    active_prev = np.empty_like(active)
+    active_prev[1:] = active[:-1]
+    active_prev[first] = active_before_m[first]
+    cashless_prev = np.empty_like(cashless)
+    cashless_prev[1:] = cashless[:-1]
+    cashless_prev[first] = (active_before_m * seed)[first]
+
+    has_change = ~np.isnan(events["s_new_day"].to_numpy())
+    stayed_active = (active == 1) & (active_prev == 1)
+    s_new = np.nan_to_num(events["s_new_day"].to_numpy(), nan=-1)
+    s_old = np.nan_to_num(events["s_old_day"].to_numpy(), nan=-1)
+    return pd.DataFrame(
+        {
+            "customer_key": keys,
+            "day": day,
+            "active_delta": active - active_prev,
+            "cashless_delta": cashless - cashless_prev,
+            "converted": (has_change & stayed_active & (s_old == 0) & (s_new == 1)).astype(np.int64),
+            "slipped": (has_change & stayed_active & (s_old == 1) & (s_new == 0)).astype(np.int64),
+        }
+    )
+
+
+def _write_group_snapshots(
+    conn: Connection,
+    table: str,
+    group: list[str],
+    events: pd.DataFrame,
+    paid: pd.DataFrame,
+    since: dt.date | None,
+) -> None:
+    """Sparse level+flow rows per group and day >= since, seeded from the last row before since."""
+    key = group[0]
+    deltas = events.groupby([*group, "day"])[["active_delta", "cashless_delta", "converted", "slipped"]].sum()
+    flows = (
+        paid.assign(cashless_amount=paid["amount"] * paid["cashless"])
+        .groupby([*group, "day"])
+        .agg(
+            payments=("amount", "size"),
+            amount=("amount", "sum"),
+            cashless_payments=("cashless", "sum"),
+            cashless_amount=("cashless_amount", "sum"),
+        )
+    )
+    rows = deltas.join(flows, how="outer").fillna(0).astype("int64").reset_index().sort_values([key, "day"])
+    seeds = _seed_levels(conn, table, key, since)
+    rows["active"] = rows.groupby(key)["active_delta"].cumsum() + rows[key].map(seeds["active"]).fillna(
+        0
+    ).astype("int64")
+    rows["cashless"] = rows.groupby(key)["cashless_delta"].cumsum() + rows[key].map(seeds["cashless"]).fillna(
+        0
+    ).astype("int64")
+    changed = (rows[["active_delta", "cashless_delta", *FLOWS]] != 0).any(axis=1)
+    rows = rows[changed]
+    where, params = ("", {}) if since is None else (" WHERE day >= :since", {"since": since})
+    conn.execute(text(f"DELETE FROM {table}{where}"), params)
+    out = rows[[*group, "day", *LEVELS, *FLOWS]].copy()
+    out["day"] = _iso(out["day"])
+    bulk_insert(conn, table, out)
+
+
+def _seed_levels(conn: Connection, table: str, key: str, since: dt.date | None) -> pd.DataFrame:
+    """Active/cashless per group at the end of the day before `since` (latest row before it)."""
+    if since is None:
+        return pd.DataFrame(columns=LEVELS)
+    frame = fetch_frame(
+        conn,
+        f"SELECT s.{key}, s.active, s.cashless FROM {table} s JOIN ("
+        f"  SELECT {key}, MAX(day) AS day FROM {table} WHERE day < :since GROUP BY {key}"
+        f") last ON last.{key} = s.{key} AND last.day = s.day",
+        {"since": since},
+    )
+    return frame.set_index(key)
+
+
+def _iso(days: pd.Series) -> np.ndarray:
+    return np.asarray(days, dtype="int64").astype("datetime64[D]").astype(str).astype(object)
+
+
+def _booleans(conn: Connection, values: pd.Series) -> np.ndarray:
+    flags = np.asarray(values, dtype=np.int64)
+    if is_sqlite(conn):
+        return flags
+    return np.where(flags == 1, "t", "f").astype(object)
