@@ -16,7 +16,7 @@ from etl.text import fold_series
 _DMY = r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$"
 _ISO = r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"
 # Plain digits, or groups of three split by one kind of separator (RE2-compatible: no backreference).
-_AMOUNT = r"^(?:\d+|\d{1,3}(?:\.\d{3})+|\d{1,3}(?:,\d{3})+|\d{1,3}(?:[  ]\d{3})+)$"
+_AMOUNT = r"^(?:\d+|\d{1,3}(?:\.\d{3})+|\d{1,3}(?:,\d{3})+|\d{1,3}(?:[ \xa0]\d{3})+)$"
 _PERIODS = (
     (re.compile(r"^(\d{4})(\d{2})$"), 1, 2),
     (re.compile(r"^(\d{4})-(\d{1,2})$"), 1, 2),
@@ -60,7 +60,7 @@ def parse_dates(values: pd.Series, *, required: bool) -> tuple[pd.Series, pd.Ser
             break
         parts = text[rest].str.extract(pattern)
         matched = parts.index[parts[0].notna()]
-        if matched.any():
+        if len(matched):
             fields = {name: parts.loc[matched, i].astype(int) for i, name in enumerate(order)}
             parsed[matched] = pd.to_datetime(pd.DataFrame(fields), errors="coerce").astype("datetime64[s]")
     errors = _errors_like(values)

@@ -64,12 +64,11 @@ def customer_counts(
 def kpi(conn: Connection, as_of: dt.date, by: str = "office", office: str | None = None) -> pd.DataFrame:
     """The headline table: office_code, active_customers, cashless_customers, cashless_rate, ..."""
     counts = customer_counts(conn, as_of, by, office)
-    counts.insert(
-        counts.columns.get_loc("cashless_customers") + 1,
-        "cashless_rate",
-        cashless_rate(counts["cashless_customers"], counts["active_customers"]).to_numpy(),
-    )
-    return counts
+    counts["cashless_rate"] = cashless_rate(
+        counts["cashless_customers"], counts["active_customers"]
+    ).to_numpy()
+    contract = ["office_code", "active_customers", "cashless_customers", "cashless_rate"]
+    return counts[contract + [c for c in counts.columns if c not in contract]]
 
 
 def value_rate(

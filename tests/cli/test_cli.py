@@ -1,0 +1,99 @@
+"""The `cashless` command as scripts use it (DESIGN §7): output contract, exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.warehouse.province_fixture import write_fixture
+
+
+def run(args, url, check=True):
+    env = {**os.environ, "DATABASE_URL": url}
+    done = subprocess.run(
+        [sys.executable, "-m", "cashless.cli", *args], env=env, capture_output=True, text=True, timeout=120
+    )
+    if check:
+        assert done.returncode == 0, done.stderr
+    return done
+
+
+@pytest.fixture(scope="module")
+def loaded_url(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli")
+    url = f"sqlite:///{folder / 'w.db'}"
+    paths = write_fixture(folder)
+    run(["db", "upgrade"], url)
+    run(["load", "customers", str(paths[0])], url)
+    out = run(["load", "payments", *map(str, paths[1:])], url).stdout
+    assert "3 file(s): 3 loaded, 0 skipped, 0 rejected; rows: 19 loaded, 3 quarantined" in out
+    return url
+
+
+def test_kpi_csv_by_office_is_the_contract(loaded_url):
+    out = run(["kpi", "--as-of", "2025-02-28", "--by", "office", "--format", "csv"], loaded_url).stdout
+    lines = out.splitlines()
+    assert lines[0].startswith("office_code,active_customers,cashless_customers,cashless_rate")
+    assert len(lines) == 1 + 7
+    assert lines[1].startswith("PA1101,4,2,0.500000")
+    assert lines[2].startswith("PA1102,5,3,0.600000")
+
+
+def test_kpi_csv_by_province_is_one_all_row(loaded_url):
+    out = run(["kpi", "--as-of", "2025-02-28", "--by", "province", "--format", "csv"], loaded_url).stdout
+    assert out.splitlines() == [
+        "office_code,active_customers,cashless_customers,cashless_rate",
+        "ALL,9,5,0.555556",
+    ]
+
+
+def test_kpi_json_and_table(loaded_url):
+    data = json.loads(run(["kpi", "--as-of", "28/02/2025", "--format", "json"], loaded_url).stdout)
+    assert data["as_of"] == "2025-02-28"
+    assert data["rows"][0]["cashless_customers"] == 2
+    table = run(["kpi", "--as-of", "2025-02-28", "--by", "province"], loaded_url).stdout
+    assert "28/02/2025" in table and "55,56%" in table
+
+
+def test_kpi_defaults_to_the_last_day_with_data(loaded_url):
+    out = run(["kpi", "--by", "province", "--format", "json"], loaded_url).stdout
+    assert json.loads(out)["as_of"] == "2025-03-05"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["kpi", "--as-of", "2025-02-30"], "not a date"),
+        (["load", "payments", "/no/such/file.csv"], "no such file"),
+    ],
+)
+def test_user_errors_are_one_line_without_traceback(loaded_url, args, message):
+    done = run(args, loaded_url, check=False)
+    assert done.returncode != 0
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_rejected_file_exits_nonzero_with_the_column(loaded_url, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("MA_KHANG,SO_TIEN\nC01,100\n")
+    done = run(["load", "payments", str(bad)], loaded_url, check=False)
+    assert done.returncode == 1
+    assert "missing required column" in done.stderr and "NGAY_TT" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_commands_on_a_database_without_schema_say_what_to_do(tmp_path):
+    done = run(["kpi"], f"sqlite:///{tmp_path / 'empty.db'}", check=False)
+    assert done.returncode == 1
+    assert "cashless db upgrade" in done.stderr
+
+
+def test_unreachable_postgres_is_a_clear_error():
+    done = run(["kpi"], "postgresql+psycopg://nobody@127.0.0.1:1/none", check=False)
+    assert done.returncode == 1
+    assert "cannot use the database" in done.stderr and "Traceback" not in done.stderr

@@ -1,0 +1,83 @@
+"""Reading raw files: header aliases, CSV dialects, XLSX, and whole-file rejections."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from openpyxl import Workbook
+
+from etl.read import FileRejected, open_raw_file, read_chunks
+
+PAYMENTS_HEADER = "MA_KHANG,KY_HD,NGAY_TT,SO_TIEN,KENH_TT"
+
+
+def _rows(path, kind="payments"):
+    raw = open_raw_file(path, kind)
+    return [row for chunk in read_chunks(raw, 1000) for row in chunk.to_dict("records")]
+
+
+def test_aliases_bom_semicolons_and_crlf(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_bytes(
+        "\ufeffma_kh;THANG_NAM;Ngày thanh toán;so tien;noi_thu\r\n0123;02/2025;05/03/2025;1.234.567;BIDV\r\n".encode()
+    )
+    (row,) = _rows(path)
+    assert row["customer_id"] == "0123"  # leading zero kept
+    assert (row["bill_period"], row["paid_at"], row["amount"], row["channel"]) == (
+        "02/2025",
+        "05/03/2025",
+        "1.234.567",
+        "BIDV",
+    )
+    assert row["_row"] == 2
+
+
+def test_missing_required_column_rejects_the_file_and_names_it(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text("MA_KHANG,KY_HD,SO_TIEN,KENH_TT\nC1,202501,100,BIDV\n")
+    with pytest.raises(FileRejected, match="paid_at.*NGAY_TT"):
+        open_raw_file(path, "payments")
+
+
+def test_duplicated_column_rejects_the_file(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text("MA_KHANG,ma_kh,KY_HD,NGAY_TT,SO_TIEN,KENH_TT\n")
+    with pytest.raises(FileRejected, match="customer_id.*twice"):
+        open_raw_file(path, "payments")
+
+
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        (b"", "empty"),
+        ("MA_KHANG,KY_HD\n".encode(), "missing required column"),
+        (
+            "MA_KHANG,KY_HD,NGAY_TT,SO_TIEN,KENH_TT\nC1,202501,01/01/2025,100,Bưu đi\u00ea\u0323n\n".encode(
+                "cp1258"
+            ),
+            "UTF-8",
+        ),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "UTF-8|binary|header"),
+    ],
+)
+def test_unreadable_files_are_rejected_whole(tmp_path, content, reason):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    with pytest.raises(FileRejected, match=reason):
+        _rows(path)
+
+
+def test_xlsx_with_date_cells(tmp_path):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["MA_KHANG", "KY_HD", "NGAY_TT", "SO_TIEN", "KENH_TT"])
+    sheet.append(["C1", 202502, dt.datetime(2025, 3, 5), 1234567, "MoMo"])
+    sheet.append([None, None, None, None, None])
+    sheet.append(["C2", "202502", "06/03/2025", "1.000", "VNPay"])
+    path = tmp_path / "p.xlsx"
+    workbook.save(path)
+    rows = _rows(path)
+    assert [r["_row"] for r in rows] == [2, 4]
+    assert rows[0]["paid_at"] == dt.datetime(2025, 3, 5)
+    assert (rows[0]["bill_period"], rows[0]["amount"]) == ("202502", "1234567")
