@@ -27,6 +27,7 @@ class LoadSettings:
 
     chunk_rows: int = 250_000
     progress: bool = True
+    max_rows_in_memory: int = 15_000_000  # payments kept for the snapshot refresh instead of re-reading
 
 
 @dataclass(frozen=True)

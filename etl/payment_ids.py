@@ -17,7 +17,7 @@ class PaymentIdHasher:
         self._seen = pd.Series(dtype="int64")
 
     def assign(self, payments: pd.DataFrame) -> pd.Series:
-        """The row's own payment_id where given, else the stable hash id ('H' + 16 hex digits)."""
+        """The row's own payment_id where given, else the stable id 'H' + paid date + 12 hex digits."""
         given = payments["payment_id"]
         missing = given.isna()
         if not missing.any():
@@ -34,6 +34,8 @@ class PaymentIdHasher:
         ).to_numpy()
         hex_text = ids.astype(">u8").tobytes().hex().encode("ascii")
         hex_ids = pd.Series(np.frombuffer(hex_text, dtype="S16").astype(str), dtype=str)
+        # The paid date leads the id so a month's new ids land together in the unique index.
+        days = rows["paid_at"].dt.strftime("%Y%m%d").reset_index(drop=True)
         result = given.astype(object)
-        result[missing] = ("H" + hex_ids).to_numpy()
+        result[missing] = ("H" + days + hex_ids.str.slice(0, 12)).to_numpy()
         return result

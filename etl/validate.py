@@ -6,6 +6,8 @@ import json
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from etl.parse import (
     parse_amounts,
@@ -91,10 +93,15 @@ def validate_customers(raw: pd.DataFrame, office_codes: set[str]) -> tuple[pd.Da
     return clean, quarantine_records(raw, first_column, reasons)
 
 
-def validate_payments(raw: pd.DataFrame, known_customers: pd.Index) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Clean payment rows (DESIGN §3) and quarantine records; unknown customers are quarantined."""
+def validate_payments(raw: pd.DataFrame, known_customers: pa.Array) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Clean payment rows (DESIGN §3) and quarantine records; unknown customers are quarantined.
+
+    `known_customers` holds the loaded customer ids; the clean frame's `customer_index` column is
+    each row's position in it.
+    """
     customer_id, id_errors = require_text(raw["customer_id"], "customer_id")
-    unknown = (customer_id != "") & ~customer_id.isin(known_customers)
+    customer_index = positions_in(customer_id, known_customers)
+    unknown = (customer_id != "") & (customer_index < 0)
     id_errors[unknown] = "unknown customer_id '" + customer_id[unknown] + "' (load customers first)"
     period, period_errors = parse_periods(raw["bill_period"])
     paid_at, paid_errors = parse_dates(raw["paid_at"], required=True)
@@ -116,6 +123,7 @@ def validate_payments(raw: pd.DataFrame, known_customers: pd.Index) -> tuple[pd.
         {
             "payment_id": payment_id,
             "customer_id": customer_id,
+            "customer_index": customer_index,
             "bill_period": period,
             "paid_at": paid_at,
             "amount": amount,
@@ -123,6 +131,12 @@ def validate_payments(raw: pd.DataFrame, known_customers: pd.Index) -> tuple[pd.
         }
     )[good]
     return clean, quarantine_records(raw, first_column, reasons)
+
+
+def positions_in(values: pd.Series, keys: pa.Array) -> np.ndarray:
+    """Position of each value in `keys` (-1 where absent), through Arrow's hash lookup."""
+    found = pc.index_in(pa.array(values.to_numpy(dtype=object), type=pa.string()), value_set=keys)
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def _column(raw: pd.DataFrame, name: str) -> pd.Series:

@@ -19,8 +19,11 @@ def iso_dates(values: pd.Series) -> pd.Series:
     return days.map(mapping).astype(object).where(days.notna(), None)
 
 
-def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame) -> None:
-    """Append `frame` (columns named as the table's; dates already ISO text) to `table`."""
+def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame, on_conflict: str = "") -> None:
+    """Append `frame` (columns named as the table's; dates already ISO text) to `table`.
+
+    `on_conflict` (an ON CONFLICT clause) is only possible on SQLite, whose path is an INSERT.
+    """
     if frame.empty:
         return
     columns = list(frame.columns)
@@ -28,8 +31,12 @@ def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame) -> None:
     if is_sqlite(conn):
         placeholders = ", ".join("?" for _ in columns)
         rows = zip(*(_python_values(frame[c]) for c in columns))
-        raw.cursor().executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", rows)
+        raw.cursor().executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}) {on_conflict}", rows
+        )
         return
+    if on_conflict:
+        raise ValueError("COPY cannot resolve conflicts: stage the rows and merge them")
     buffer = io.StringIO()
     frame.to_csv(buffer, sep="\t", header=False, index=False, na_rep="\\N", lineterminator="\n")
     with raw.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT text)") as copy:

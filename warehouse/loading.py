@@ -12,10 +12,12 @@ import gc
 import logging
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy import Connection, Engine, func, insert, select, text, update
 
 from cashless.settings import LoadSettings
@@ -73,6 +75,7 @@ class LoadResult:
     quarantined: int = 0
     message: str = ""
     earliest_day: dt.date | None = None
+    recent: pd.DataFrame | None = field(default=None, repr=False)  # loaded payments, for the refresh
 
     def summary(self) -> str:
         if self.status == "rejected":
@@ -102,8 +105,24 @@ def load_files(
         results.append(result)
         if on_result:
             on_result(result)
-    refresh_snapshots(engine, progress=settings.progress)
+    refresh_snapshots(engine, progress=settings.progress, recent=_recent_payments(results, settings))
+    for result in results:
+        result.recent = None
     return results
+
+
+def _recent_payments(results: list[LoadResult], settings: LoadSettings) -> pd.DataFrame | None:
+    """The payments this command inserted, when they may stand in for reading them back.
+
+    Only when nothing was replaced (so no payment appears twice) and they fit the memory budget;
+    the refresh still checks they are exactly what the warehouse holds from its start day on.
+    """
+    frames = [r.recent for r in results if r.status == "loaded" and r.recent is not None]
+    if not frames or any(r.updated for r in results):
+        return None
+    if sum(len(f) for f in frames) > settings.max_rows_in_memory:
+        return None
+    return pd.concat(frames, ignore_index=True)
 
 
 def load_file(engine: Engine, kind: str, path: Path, settings: LoadSettings = LoadSettings()) -> LoadResult:
@@ -219,6 +238,7 @@ class _FileLoader:
                     self.stage_and_merge(clean)
                 if bar is not None:
                     bar.update(len(chunk))
+        self.finish()
         return self.result
 
     @contextmanager
@@ -240,6 +260,8 @@ class _FileLoader:
 
     def prepare(self) -> None: ...
 
+    def finish(self) -> None: ...
+
     def validate(self, chunk: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]: ...
 
     def stage_and_merge(self, clean: pd.DataFrame) -> None: ...
@@ -255,15 +277,29 @@ class _FileLoader:
 class _PaymentLoader(_FileLoader):
     def prepare(self) -> None:
         known = self.conn.execute(select(customers.c.customer_id, customers.c.customer_key)).all()
-        self.customer_keys = pd.Series(
-            [key for _, key in known], index=pd.Index([cid for cid, _ in known], dtype=str), dtype="int64"
-        )
+        self.customer_ids = pa.array([customer_id for customer_id, _ in known], type=pa.string())
+        self.customer_keys = np.array([key for _, key in known], dtype=np.int64)
         self.channel_ids = dict(self.conn.execute(select(channel_names.c.raw_text, channel_names.c.id)).all())
         self.hasher = PaymentIdHasher()
-        self.create_staging("staging_payments", "payments", PAYMENT_COLUMNS)
+        self.loaded_frames: list[pd.DataFrame] = []
+        if is_sqlite(self.conn):
+            # Old dates of re-sent payments, noted by a connection-local trigger as the upsert
+            # replaces them, so the direct executemany needs no staging table or join.
+            self.conn.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS replaced_payments (paid_at DATE)")
+            self.conn.exec_driver_sql(
+                "CREATE TEMP TRIGGER IF NOT EXISTS note_replaced_payment BEFORE UPDATE ON main.payments "
+                "BEGIN INSERT INTO replaced_payments VALUES (OLD.paid_at); END"
+            )
+        else:
+            self.create_staging("staging_payments", "payments", PAYMENT_COLUMNS)
+
+    def finish(self) -> None:
+        if is_sqlite(self.conn):
+            self.conn.exec_driver_sql("DROP TRIGGER IF EXISTS temp.note_replaced_payment")
+        self.result.recent = pd.concat(self.loaded_frames, ignore_index=True) if self.loaded_frames else None
 
     def validate(self, chunk):
-        return validate_payments(chunk, self.customer_keys.index)
+        return validate_payments(chunk, self.customer_ids)
 
     def stage_and_merge(self, clean: pd.DataFrame) -> None:
         clean = clean.assign(payment_id=self.hasher.assign(clean))
@@ -271,7 +307,7 @@ class _PaymentLoader(_FileLoader):
         frame = pd.DataFrame(
             {
                 "payment_id": clean["payment_id"].to_numpy(),
-                "customer_key": self.customer_keys.reindex(clean["customer_id"]).to_numpy(),
+                "customer_key": self.customer_keys[clean["customer_index"].to_numpy()],
                 "bill_period": clean["bill_period"].to_numpy(),
                 "paid_at": iso_dates(clean["paid_at"]).to_numpy(),
                 "amount": clean["amount"].to_numpy(),
@@ -280,23 +316,47 @@ class _PaymentLoader(_FileLoader):
             }
         )
         self.note_day(clean["paid_at"].min())
-        self.conn.exec_driver_sql("DELETE FROM staging_payments")
+        replaced, earliest_old = self._upsert(frame)
+        self.note_day(earliest_old)
+        self.result.loaded += len(frame)
+        self.result.updated += replaced
+        self.loaded_frames.append(
+            pd.DataFrame(
+                {
+                    "customer_key": frame["customer_key"].to_numpy(dtype=np.int64),
+                    "day": clean["paid_at"].to_numpy().astype("datetime64[D]").astype(np.int64),
+                    "channel_name_id": frame["channel_name_id"].to_numpy(dtype=np.int64),
+                    "amount": frame["amount"].to_numpy(dtype=np.int64),
+                }
+            )
+        )
+
+    def _upsert(self, frame: pd.DataFrame) -> tuple[int, object]:
+        """Insert or replace the chunk's payments; returns how many replaced rows and their earliest old day."""
+        updates = ", ".join(f"{c} = excluded.{c}" for c in PAYMENT_COLUMNS[1:])
+        if is_sqlite(self.conn):
+            bulk_insert(
+                self.conn, "payments", frame, on_conflict=f"ON CONFLICT (payment_id) DO UPDATE SET {updates}"
+            )
+            replaced, earliest_old = self.conn.execute(
+                text("SELECT COUNT(*), MIN(paid_at) FROM replaced_payments")
+            ).one()
+            self.conn.exec_driver_sql("DELETE FROM replaced_payments")
+            return replaced, earliest_old
+        self.conn.exec_driver_sql("TRUNCATE staging_payments")
         bulk_insert(self.conn, "staging_payments", frame)
-        existing, earliest_old = self.conn.execute(
+        replaced, earliest_old = self.conn.execute(
             text(
                 "SELECT COUNT(*), MIN(p.paid_at) FROM staging_payments s "
                 "JOIN payments p ON p.payment_id = s.payment_id"
             )
         ).one()
-        self.note_day(earliest_old)
-        updates = ", ".join(f"{c} = excluded.{c}" for c in PAYMENT_COLUMNS[1:])
         self.conn.exec_driver_sql(
             f"INSERT INTO payments ({', '.join(PAYMENT_COLUMNS)}) "
-            f"SELECT {', '.join(PAYMENT_COLUMNS)} FROM staging_payments WHERE true "
+            f"SELECT {', '.join(PAYMENT_COLUMNS)} FROM staging_payments "
             f"ON CONFLICT (payment_id) DO UPDATE SET {updates}"
         )
-        self.result.loaded += len(frame)
-        self.result.updated += existing
+        return replaced, earliest_old
 
     def _channel_name_ids(self, raw_channels: pd.Series) -> pd.Series:
         """Id of each raw channel text as written; new texts are added with their catalog key."""

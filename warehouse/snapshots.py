@@ -48,10 +48,14 @@ def dirty_from(conn: Connection) -> dt.date | None:
     return value
 
 
-def refresh_snapshots(engine: Engine, *, full: bool = False, progress: bool = False) -> dt.date | None:
+def refresh_snapshots(
+    engine: Engine, *, full: bool = False, progress: bool = False, recent: pd.DataFrame | None = None
+) -> dt.date | None:
     """Bring status changes and snapshots up to date from the stale day on (or from scratch).
 
     Runs in one transaction; returns the day refreshed from (None when nothing was stale).
+    `recent` (customer_key, day, channel_name_id, amount) are payments just loaded: used instead
+    of reading payments back when they are exactly the warehouse's payments from that day on.
     """
     with writing(engine) as conn:
         lock = "" if is_sqlite(conn) else " FOR UPDATE"
@@ -60,7 +64,7 @@ def refresh_snapshots(engine: Engine, *, full: bool = False, progress: bool = Fa
             return None
         since = None if full else pd.Timestamp(stale).date()
         started = time.perf_counter()
-        rebuild_from(conn, since)
+        rebuild_from(conn, since, recent)
         conn.execute(
             update(snapshot_state)
             .where(snapshot_state.c.id == 1)
@@ -80,7 +84,7 @@ def _epoch(day: dt.date | None) -> int | None:
     return None if day is None else (day - dt.date(1970, 1, 1)).days
 
 
-def rebuild_from(conn: Connection, since: dt.date | None) -> None:
+def rebuild_from(conn: Connection, since: dt.date | None, recent: pd.DataFrame | None = None) -> None:
     """Recompute status changes and snapshot rows for days >= since (None: everything)."""
     m = _epoch(since)
     catalog = fetch_frame(
@@ -102,11 +106,14 @@ def rebuild_from(conn: Connection, since: dt.date | None) -> None:
 
     where = "" if m is None else " WHERE paid_at >= :since"
     params = {} if m is None else {"since": since}
-    paid = fetch_frame(
-        conn,
-        f"SELECT customer_key, {epoch_day(conn, 'paid_at')} AS day, channel_name_id, amount FROM payments{where}",
-        params,
-    )
+    paid = _recent_if_complete(conn, recent, m, where, params)
+    if paid is None:
+        paid = fetch_frame(
+            conn,
+            f"SELECT customer_key, {epoch_day(conn, 'paid_at')} AS day, channel_name_id, amount "
+            f"FROM payments{where}",
+            params,
+        )
     paid["cashless"] = cashless_by_channel[paid["channel_name_id"].to_numpy(dtype=np.int64)]
 
     prior = _prior_status(conn, since)
@@ -141,6 +148,20 @@ def rebuild_from(conn: Connection, since: dt.date | None) -> None:
     conn.execute(text(f"DELETE FROM snapshot_channel_day{where.replace('paid_at', 'day')}"), params)
     channel_flows["day"] = _iso(channel_flows["day"])
     bulk_insert(conn, "snapshot_channel_day", channel_flows)
+
+
+def _recent_if_complete(conn, recent, m, where, params) -> pd.DataFrame | None:
+    """`recent` payments from day m on, if the warehouse holds exactly those from day m on."""
+    if recent is None:
+        return None
+    subset = recent if m is None else recent[recent["day"] >= m]
+    held = conn.execute(text(f"SELECT COUNT(*) FROM payments{where}"), params).scalar_one()
+    if held != len(subset):
+        log.info(
+            "recent payments do not cover the refresh (%s held, %s recent): reading back", held, len(subset)
+        )
+        return None
+    return subset.reset_index(drop=True)
 
 
 def _prior_status(conn: Connection, since: dt.date | None) -> pd.Series:

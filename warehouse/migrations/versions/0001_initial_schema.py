@@ -93,7 +93,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("payment_id", name=op.f("pk_payments")),
     )
     with op.batch_alter_table("payments", schema=None) as batch_op:
-        batch_op.create_index("ix_payments_customer_key_paid_at", ["customer_key", "paid_at"], unique=False)
         batch_op.create_index("ix_payments_paid_at", ["paid_at"], unique=False)
 
     op.create_table(
@@ -244,7 +243,6 @@ def downgrade() -> None:
     op.drop_table("scores")
     with op.batch_alter_table("payments", schema=None) as batch_op:
         batch_op.drop_index("ix_payments_paid_at")
-        batch_op.drop_index("ix_payments_customer_key_paid_at")
 
     op.drop_table("payments")
     op.drop_table("offices")

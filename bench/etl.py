@@ -1,0 +1,256 @@
+"""ETL and KPI benchmark on the demo province (issue: foundation, DESIGN §2).
+
+Prints, for SQLite and PostgreSQL side by side: the project's full load (snapshot refresh
+included) against the bare driver floor on the same rows (sqlite3.executemany in one transaction;
+COPY on PostgreSQL), the ratio, rows/s and peak memory; the incremental load of one more month
+against a full reload; and the KPI lookup in process and as a whole command, at 1x and 10x.
+
+    python bench/etl.py [--scale 1] [--ten-x/--no-ten-x] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import psycopg  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from etl.synthetic import generate_province  # noqa: E402
+from warehouse import metrics  # noqa: E402
+from warehouse.db import make_engine  # noqa: E402
+from warehouse.migrate import upgrade  # noqa: E402
+
+OUT = ROOT / "bench" / "out"
+PG_ADMIN = os.environ.get("CASHLESS_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+CLI = [sys.executable, "-m", "cashless.cli"]
+
+
+def generate(scale: float) -> tuple[list[Path], list[Path]]:
+    folder = OUT / f"province-x{scale:g}"
+    marker = folder / ".complete"
+    if not marker.exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        started = time.perf_counter()
+        generate_province(folder, scale=scale, progress=True)
+        marker.write_text("ok")
+        print(f"generated scale {scale:g} in {time.perf_counter() - started:.0f} s")
+    return sorted(folder.glob("customers*")), sorted(folder.glob("payments_*"))
+
+
+PEAKS_MB: list[float] = []
+
+
+def run_cli(args: list[str], url: str) -> float:
+    """Run a cashless command; returns wall seconds and records the command's own peak memory."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [*CLI, *args], env={**os.environ, "DATABASE_URL": url}, stdout=subprocess.DEVNULL
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise SystemExit(f"cashless {' '.join(args[:2])} failed with exit code {process.returncode}")
+    PEAKS_MB.append(usage.ru_maxrss / 1024)
+    return time.perf_counter() - started
+
+
+class Database:
+    """A fresh database of one kind, created for the benchmark and dropped after."""
+
+    def __init__(self, kind: str, label: str) -> None:
+        self.kind = kind
+        if kind == "sqlite":
+            self.path = OUT / f"{label}.db"
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            self.url = f"sqlite:///{self.path}"
+        else:
+            self.name = f"cashless_bench_{label}_{uuid.uuid4().hex[:6]}"
+            with create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT").connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{self.name}"'))
+            self.url = PG_ADMIN.rsplit("/", 1)[0] + f"/{self.name}"
+        engine = make_engine(self.url)
+        upgrade(engine)
+        engine.dispose()
+
+    def drop(self) -> None:
+        if self.kind == "sqlite":
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        else:
+            with create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT").connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+
+
+def project_load(db: Database, customers: list[Path], payments: list[Path]) -> float:
+    seconds = run_cli(["load", "customers", "--quiet", *map(str, customers)], db.url)
+    return seconds + run_cli(["load", "payments", "--quiet", *map(str, payments)], db.url)
+
+
+def export_rows(db: Database) -> dict[str, Path]:
+    """The loaded rows of customers and payments, as the floor will insert them."""
+    paths = {}
+    engine = make_engine(db.url)
+    with engine.connect() as conn:
+        for table in ("customers", "payments"):
+            path = OUT / f"floor_{table}.tsv"
+            raw = conn.connection.driver_connection
+            cursor = raw.cursor()
+            cursor.execute(f"SELECT * FROM {table}")
+            with open(path, "w", newline="") as handle:
+                writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
+                while rows := cursor.fetchmany(200_000):
+                    writer.writerows(["\\N" if v is None else v for v in row] for row in rows)
+            paths[table] = path
+    engine.dispose()
+    return paths
+
+
+def floor_sqlite(db: Database, rows: dict[str, Path]) -> tuple[float, int]:
+    """sqlite3.executemany of the pre-parsed tuples into the same tables, one transaction."""
+    data = {}
+    for table, path in rows.items():
+        with open(path, newline="") as handle:
+            data[table] = [
+                tuple(None if v == "\\N" else v for v in row) for row in csv.reader(handle, delimiter="\t")
+            ]
+    conn = sqlite3.connect(db.path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    started = time.perf_counter()
+    conn.execute("BEGIN")
+    for table, tuples in data.items():
+        marks = ", ".join("?" for _ in tuples[0])
+        conn.executemany(f"INSERT INTO {table} VALUES ({marks})", tuples)
+    conn.execute("COMMIT")
+    seconds = time.perf_counter() - started
+    conn.close()
+    return seconds, sum(len(t) for t in data.values())
+
+
+def floor_postgres(db: Database, rows: dict[str, Path]) -> tuple[float, int]:
+    """COPY of the same rows into the same tables, one transaction."""
+    url = db.url.replace("postgresql+psycopg://", "postgresql://")
+    count = 0
+    with psycopg.connect(url) as conn:
+        started = time.perf_counter()
+        with conn.cursor() as cursor:
+            for table, path in rows.items():
+                with open(path, "rb") as handle, cursor.copy(f"COPY {table} FROM STDIN") as copy:
+                    while block := handle.read(1 << 20):
+                        copy.write(block)
+                        count += block.count(b"\n")
+        conn.commit()
+        seconds = time.perf_counter() - started
+    return seconds, count
+
+
+def kpi_timings(url: str) -> tuple[float, float]:
+    """Median in-process KPI (all offices, last day) in ms, and the whole command in s."""
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        as_of = metrics.data_period(conn)[1]
+        times = []
+        for _ in range(7):
+            started = time.perf_counter()
+            metrics.kpi(conn, as_of, by="office")
+            times.append((time.perf_counter() - started) * 1000)
+    engine.dispose()
+    command = min(run_cli(["kpi", "--by", "office", "--format", "csv"], url) for _ in range(3))
+    return statistics.median(times), command
+
+
+def bench_scale(scale: float, kinds: list[str], incremental: bool) -> None:
+    customers, payments = generate(scale)
+    size_mb = sum(p.stat().st_size for p in customers + payments) / 1e6
+    print(
+        f"\n=== scale {scale:g}: {len(customers)} customer files, {len(payments)} payment files, {size_mb:,.0f} MB ==="
+    )
+    report = {}
+    for kind in kinds:
+        db = Database(kind, f"x{scale:g}")
+        PEAKS_MB.clear()
+        seconds = project_load(db, customers, payments)
+        peak = max(PEAKS_MB)
+        ms, command = kpi_timings(db.url)
+        entry = {"load_s": seconds, "peak_mb": peak, "kpi_ms": ms, "kpi_cmd_s": command}
+        if incremental:
+            rows = export_rows(db)
+            floor_db = Database(kind, f"floor{scale:g}")
+            floor_s, nrows = (floor_sqlite if kind == "sqlite" else floor_postgres)(floor_db, rows)
+            floor_db.drop()
+            entry.update(floor_s=floor_s, rows=nrows)
+            inc_db = Database(kind, f"inc{scale:g}")
+            project_load(inc_db, customers, payments[:-1])
+            entry["month_s"] = run_cli(["load", "payments", "--quiet", str(payments[-1])], inc_db.url)
+            inc_db.drop()
+        db.drop()
+        report[kind] = entry
+    _print(report, incremental)
+
+
+def _print(report: dict, incremental: bool) -> None:
+    kinds = list(report)
+    line = "{:<44}" + "{:>18}" * len(kinds)
+    print(line.format("", *kinds))
+    rows = [("project load, snapshots included (s)", "load_s", "{:,.1f}")]
+    if incremental:
+        rows += [("driver floor on the same rows (s)", "floor_s", "{:,.1f}")]
+    for label, key, fmt in rows:
+        print(line.format(label, *(fmt.format(report[k][key]) for k in kinds)))
+    if incremental:
+        print(
+            line.format(
+                "ratio project / floor",
+                *(f"{report[k]['load_s'] / report[k]['floor_s']:.2f}x" for k in kinds),
+            )
+        )
+        print(line.format("rows loaded", *(f"{report[k]['rows']:,}" for k in kinds)))
+        print(
+            line.format("project rows/s", *(f"{report[k]['rows'] / report[k]['load_s']:,.0f}" for k in kinds))
+        )
+        print(
+            line.format("floor rows/s", *(f"{report[k]['rows'] / report[k]['floor_s']:,.0f}" for k in kinds))
+        )
+        print(line.format("one more month (s)", *(f"{report[k]['month_s']:.1f}" for k in kinds)))
+        print(
+            line.format(
+                "  as share of a full reload",
+                *(f"{report[k]['month_s'] / report[k]['load_s']:.0%}" for k in kinds),
+            )
+        )
+    print(line.format("peak memory of the load (MB)", *(f"{report[k]['peak_mb']:,.0f}" for k in kinds)))
+    print(line.format("kpi() in process, all offices (ms)", *(f"{report[k]['kpi_ms']:.1f}" for k in kinds)))
+    print(line.format("`cashless kpi --by office` (s)", *(f"{report[k]['kpi_cmd_s']:.2f}" for k in kinds)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument(
+        "--ten-x", action=argparse.BooleanOptionalAction, default=True, help="also KPI at 10x"
+    )
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    kinds = args.databases.split(",")
+    bench_scale(args.scale, kinds, incremental=True)
+    if args.ten_x:
+        bench_scale(args.scale * 10, kinds, incremental=False)
+
+
+if __name__ == "__main__":
+    main()
