@@ -27,7 +27,8 @@ class LoadSettings:
 
     chunk_rows: int = 250_000
     progress: bool = True
-    max_rows_in_memory: int = 15_000_000  # payments kept for the snapshot refresh instead of re-reading
+    # Payments kept in memory for the snapshot refresh; past this, a load refreshes in batches.
+    max_rows_in_memory: int = 8_000_000
 
 
 @dataclass(frozen=True)

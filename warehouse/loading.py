@@ -100,16 +100,24 @@ def load_files(
     on_result: Callable[[LoadResult], None] | None = None,
 ) -> list[LoadResult]:
     """Load each file in its own transaction, then refresh the snapshots from the earliest day touched."""
-    results = []
+    results, batch = [], []
     for path in paths:
         result = load_file(engine, kind, Path(path), settings)
         results.append(result)
+        batch.append(result)
         if on_result:
             on_result(result)
-    refresh_snapshots(engine, progress=settings.progress, recent=_recent_payments(results, settings))
-    for result in results:
-        result.recent = None
+        if sum(len(r.recent) for r in batch if r.recent is not None) > settings.max_rows_in_memory:
+            _refresh(engine, batch, settings)  # keeps memory bounded on very large loads
+            batch = []
+    _refresh(engine, batch, settings)
     return results
+
+
+def _refresh(engine: Engine, batch: list[LoadResult], settings: LoadSettings) -> None:
+    refresh_snapshots(engine, progress=settings.progress, recent=_recent_payments(batch, settings))
+    for result in batch:
+        result.recent = None
 
 
 def _recent_payments(results: list[LoadResult], settings: LoadSettings) -> pd.DataFrame | None:
@@ -120,8 +128,6 @@ def _recent_payments(results: list[LoadResult], settings: LoadSettings) -> pd.Da
     """
     frames = [r.recent for r in results if r.status == "loaded" and r.recent is not None]
     if not frames or any(r.updated for r in results):
-        return None
-    if sum(len(f) for f in frames) > settings.max_rows_in_memory:
         return None
     return pd.concat(frames, ignore_index=True)
 

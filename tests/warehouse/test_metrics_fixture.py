@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from cashless.settings import LoadSettings
 from warehouse import metrics, reference
 from warehouse.loading import load_files
 from warehouse.snapshots import refresh_snapshots
@@ -163,3 +164,18 @@ def test_resent_payment_id_is_updated_not_duplicated(engine, tmp_path):
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT COUNT(*) FROM payments").scalar() == 1
         assert _counts(metrics.kpi(conn, FEB_END))["PA1101"] == (4, 1)
+
+
+def test_refreshing_in_small_batches_gives_the_same_figures(engine, tmp_path):
+    paths = write_fixture(tmp_path)
+    tiny = LoadSettings(chunk_rows=4, progress=False, max_rows_in_memory=3)
+    load_files(engine, "customers", [paths[0]], tiny)
+    load_files(engine, "payments", paths[1:], tiny)
+    with engine.connect() as conn:
+        assert _counts(metrics.kpi(conn, FEB_END)) == {
+            **{f"PA110{i}": (0, 0) for i in range(3, 8)},
+            "PA1101": (4, 2),
+            "PA1102": (5, 3),
+        }
+        moves = metrics.movements(conn, JAN_END, FEB_END, by="province").iloc[0]
+    assert (moves["converted"], moves["slipped"]) == (4, 2)
