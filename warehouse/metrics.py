@@ -13,6 +13,7 @@ import pandas as pd
 from sqlalchemy import Connection, text
 
 from warehouse.bulk import fetch_frame
+from warehouse.snapshots import latest_status_sql
 
 BY_CHOICES = ("province", "office", "commune")
 PROVINCE = "ALL"
@@ -106,8 +107,8 @@ def movements(
     frame = fetch_frame(
         conn,
         f"""
-        WITH at_start AS ({_STATUS_AT.format(day=":start")}),
-             at_end AS ({_STATUS_AT.format(day=":end")}),
+        WITH at_start AS ({latest_status_sql(conn, "<= :start")}),
+             at_end AS ({latest_status_sql(conn, "<= :end")}),
              states AS (
                SELECT {keys},
                  CASE WHEN c.contract_start <= :start AND (c.contract_end IS NULL OR c.contract_end > :start)
@@ -130,14 +131,6 @@ def movements(
     )
     frame = _as_counts(frame, ["converted", "slipped"])
     return _province_total(frame) if by == "province" else frame
-
-
-_STATUS_AT = (
-    "SELECT s.customer_key, CASE WHEN s.cashless THEN 1 ELSE 0 END AS cashless "
-    "FROM customer_status_changes s JOIN ("
-    "  SELECT customer_key, MAX(day) AS day FROM customer_status_changes WHERE day <= {day} "
-    "  GROUP BY customer_key) last ON last.customer_key = s.customer_key AND last.day = s.day"
-)
 
 
 def _office_filter(column: str, office: str | None) -> str:

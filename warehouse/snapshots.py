@@ -164,19 +164,23 @@ def _recent_if_complete(conn, recent, m, where, params) -> pd.DataFrame | None:
     return subset.reset_index(drop=True)
 
 
+def latest_status_sql(conn: Connection, bound: str) -> str:
+    """SQL: each customer's flag from their last status change with `day {bound}` (e.g. '<= :end').
+
+    One pass: the latest (day, flag) pair is the maximum of day * 2 + flag, so no self-join.
+    """
+    day = epoch_day(conn, "day")
+    return (
+        f"SELECT customer_key, MAX({day} * 2 + CASE WHEN cashless THEN 1 ELSE 0 END) % 2 AS cashless "
+        f"FROM customer_status_changes WHERE day {bound} GROUP BY customer_key"
+    )
+
+
 def _prior_status(conn: Connection, since: dt.date | None) -> pd.Series:
     """Each customer's day-level cashless flag from their last status change before `since`."""
     if since is None:
         return pd.Series(dtype="int8")
-    frame = fetch_frame(
-        conn,
-        "SELECT s.customer_key, CASE WHEN s.cashless THEN 1 ELSE 0 END AS cashless "
-        "FROM customer_status_changes s JOIN ("
-        "  SELECT customer_key, MAX(day) AS day FROM customer_status_changes"
-        "  WHERE day < :since GROUP BY customer_key"
-        ") last ON last.customer_key = s.customer_key AND last.day = s.day",
-        {"since": since},
-    )
+    frame = fetch_frame(conn, latest_status_sql(conn, "< :since"), {"since": since})
     return frame.set_index("customer_key")["cashless"].astype("int8")
 
 
