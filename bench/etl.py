@@ -105,7 +105,7 @@ def export_rows(db: Database) -> dict[str, Path]:
     paths = {}
     engine = make_engine(db.url)
     with engine.connect() as conn:
-        for table in ("customers", "payments"):
+        for table in ("load_runs", "communes", "channel_names", "customers", "payments"):
             path = OUT / f"floor_{table}.tsv"
             raw = conn.connection.driver_connection
             cursor = raw.cursor()
@@ -199,6 +199,7 @@ def bench_scale(scale: float, kinds: list[str], incremental: bool) -> None:
             inc_db.drop()
         db.drop()
         report[kind] = entry
+        print(f"{kind}: " + ", ".join(f"{k} {v:,.2f}" for k, v in entry.items()), flush=True)
     _print(report, incremental)
 
 

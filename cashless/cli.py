@@ -204,7 +204,6 @@ def print_table(table: pd.DataFrame, fmt: str, as_of: dt.date) -> None:
 
 def cmd_demo(args) -> int:
     from etl.synthetic import generate_province
-
     from warehouse.loading import load_files
     from warehouse.migrate import upgrade
 

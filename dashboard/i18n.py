@@ -10,6 +10,7 @@ TEXT = {
     "language": ("Ngôn ngữ", "Language"),
     "as_of": ("Đến ngày", "As of"),
     "office": ("Điện lực", "District office"),
+    "office_code": ("Mã đơn vị", "Office code"),
     "all_offices": ("Toàn tỉnh", "Whole province"),
     "cashless_customers": ("Khách hàng không dùng tiền mặt", "Cashless customers"),
     "active_customers": ("Khách hàng đang hoạt động", "Active customers"),

@@ -407,7 +407,9 @@ class _CustomerLoader(_FileLoader):
             reasons = pd.Series(
                 "customer_id: duplicate customer_id in this file (first occurrence kept)", index=extra.index
             )
-            bad = pd.concat([bad, quarantine_records(extra, pd.Series("customer_id", index=extra.index), reasons)])
+            bad = pd.concat(
+                [bad, quarantine_records(extra, pd.Series("customer_id", index=extra.index), reasons)]
+            )
             clean = clean[~repeated]
         self.seen_ids.append(pa.array(clean["customer_id"].to_numpy(dtype=object), type=pa.string()))
         return clean, bad

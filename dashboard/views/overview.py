@@ -46,7 +46,13 @@ shown = offices[["office_code", "office_name", "active_customers", "cashless_cus
 st.dataframe(
     shown,
     hide_index=True,
-    column_config={"cashless_rate": st.column_config.NumberColumn(format="percent")},
+    column_config={
+        "office_code": st.column_config.TextColumn(t("office_code")),
+        "office_name": st.column_config.TextColumn(t("office")),
+        "active_customers": st.column_config.NumberColumn(t("active_customers"), format="localized"),
+        "cashless_customers": st.column_config.NumberColumn(t("cashless_customers"), format="localized"),
+        "cashless_rate": st.column_config.NumberColumn(t("cashless_rate"), format="percent"),
+    },
 )
 st.download_button(
     t("download_csv"), shown.to_csv(index=False).encode("utf-8-sig"), file_name=f"kpi_{as_of}.csv"

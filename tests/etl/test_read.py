@@ -51,7 +51,7 @@ def test_duplicated_column_rejects_the_file(tmp_path):
     "content, reason",
     [
         (b"", "empty"),
-        ("MA_KHANG,KY_HD\n".encode(), "missing required column"),
+        (b"MA_KHANG,KY_HD\n", "missing required column"),
         (
             "MA_KHANG,KY_HD,NGAY_TT,SO_TIEN,KENH_TT\nC1,202501,01/01/2025,100,Bưu đi\u00ea\u0323n\n".encode(
                 "cp1258"

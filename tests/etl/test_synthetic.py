@@ -116,7 +116,9 @@ def test_snapshots_agree_with_reference_on_generated_data(loaded_province, day):
     )
 
 
-@pytest.mark.skipif(os.environ.get("CASHLESS_FULL_SCALE") != "1", reason="full scale: set CASHLESS_FULL_SCALE=1")
+@pytest.mark.skipif(
+    os.environ.get("CASHLESS_FULL_SCALE") != "1", reason="full scale: set CASHLESS_FULL_SCALE=1"
+)
 def test_full_scale_headline(tmp_path):
     files = generate_province(tmp_path / "files", scale=1.0)
     engine = make_engine(f"sqlite:///{tmp_path / 'w.db'}")
