@@ -203,24 +203,19 @@ def print_table(table: pd.DataFrame, fmt: str, as_of: dt.date) -> None:
 
 
 def cmd_demo(args) -> int:
-    from etl.synthetic import generate_province
+    from etl.synthetic import DemoFiles, generate_province
     from warehouse.loading import load_files
     from warehouse.migrate import upgrade
 
     out: Path = args.out
-    marker = out / f".complete-scale-{args.scale:g}"
-    files = (
-        generate_province(out, scale=args.scale, progress=True)
-        if args.regenerate or not marker.exists()
-        else None
-    )
-    if files is None:
-        print(f"using the demo files already in {out} (--regenerate to write them again)")
-        files = generate_province.__globals__["DemoFiles"](
-            customers=sorted(out.glob("customers*")), payments=sorted(out.glob("payments_*"))
-        )
+    marker = out / ".complete"  # holds the scale of a finished generation
+    if args.regenerate or not marker.exists() or marker.read_text().strip() != f"{args.scale:g}":
+        marker.unlink(missing_ok=True)
+        files = generate_province(out, scale=args.scale, progress=True)
+        marker.write_text(f"{args.scale:g}\n")
     else:
-        marker.write_text("ok\n")
+        print(f"using the demo files already in {out} (--regenerate to write them again)")
+        files = DemoFiles(customers=sorted(out.glob("customers_*")), payments=sorted(out.glob("payments_*")))
     engine = _engine(upgrade_required=False)
     upgrade(engine)
     progress = sys.stderr.isatty()

@@ -47,7 +47,8 @@ def postgres_database():
     admin.dispose()
 
 
-def _fresh_postgres(url: str):
+def fresh_postgres(url: str):
+    """An engine on `url` with an empty public schema."""
     engine = make_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
@@ -61,7 +62,7 @@ def engine(request, tmp_path):
     if request.param == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path / 'warehouse.db'}")
     else:
-        engine = _fresh_postgres(request.getfixturevalue("postgres_database"))
+        engine = fresh_postgres(request.getfixturevalue("postgres_database"))
     upgrade(engine)
     yield engine
     engine.dispose()

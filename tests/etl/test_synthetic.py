@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from etl.synthetic import HEADLINE_ACTIVE, HEADLINE_CASHLESS, HEADLINE_DAY, generate_province
+from tests.conftest import fresh_postgres
 from warehouse import metrics, reference
 from warehouse.db import make_engine
 from warehouse.loading import load_files
@@ -23,9 +24,12 @@ def small_province(tmp_path_factory):
     return generate_province(tmp_path_factory.mktemp("province"), scale=SCALE)
 
 
-@pytest.fixture(scope="module")
-def loaded_province(small_province, tmp_path_factory):
-    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'w.db'}")
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def loaded_province(request, small_province, tmp_path_factory):
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'w.db'}")
+    else:
+        engine = fresh_postgres(request.getfixturevalue("postgres_database"))
     upgrade(engine)
     customers = load_files(engine, "customers", small_province.customers)
     payments = load_files(engine, "payments", small_province.payments)
