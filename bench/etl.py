@@ -20,6 +20,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,6 +95,16 @@ class Database:
         else:
             with create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT").connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+
+
+@contextmanager
+def fresh_database(kind: str, label: str) -> Iterator[Database]:
+    """A new upgraded database, dropped afterwards even when the benchmark fails."""
+    db = Database(kind, label)
+    try:
+        yield db
+    finally:
+        db.drop()
 
 
 def project_load(db: Database, customers: list[Path], payments: list[Path]) -> float:
@@ -181,23 +193,20 @@ def bench_scale(scale: float, kinds: list[str], incremental: bool) -> None:
     )
     report = {}
     for kind in kinds:
-        db = Database(kind, f"x{scale:g}")
-        PEAKS_MB.clear()
-        seconds = project_load(db, customers, payments)
-        peak = max(PEAKS_MB)
-        ms, command = kpi_timings(db.url)
-        entry = {"load_s": seconds, "peak_mb": peak, "kpi_ms": ms, "kpi_cmd_s": command}
+        with fresh_database(kind, f"x{scale:g}") as db:
+            PEAKS_MB.clear()
+            seconds = project_load(db, customers, payments)
+            peak = max(PEAKS_MB)
+            ms, command = kpi_timings(db.url)
+            entry = {"load_s": seconds, "peak_mb": peak, "kpi_ms": ms, "kpi_cmd_s": command}
+            rows = export_rows(db) if incremental else None
         if incremental:
-            rows = export_rows(db)
-            floor_db = Database(kind, f"floor{scale:g}")
-            floor_s, nrows = (floor_sqlite if kind == "sqlite" else floor_postgres)(floor_db, rows)
-            floor_db.drop()
+            with fresh_database(kind, f"floor{scale:g}") as floor_db:
+                floor_s, nrows = (floor_sqlite if kind == "sqlite" else floor_postgres)(floor_db, rows)
             entry.update(floor_s=floor_s, rows=nrows)
-            inc_db = Database(kind, f"inc{scale:g}")
-            project_load(inc_db, customers, payments[:-1])
-            entry["month_s"] = run_cli(["load", "payments", "--quiet", str(payments[-1])], inc_db.url)
-            inc_db.drop()
-        db.drop()
+            with fresh_database(kind, f"inc{scale:g}") as inc_db:
+                project_load(inc_db, customers, payments[:-1])
+                entry["month_s"] = run_cli(["load", "payments", "--quiet", str(payments[-1])], inc_db.url)
         report[kind] = entry
         print(f"{kind}: " + ", ".join(f"{k} {v:,.2f}" for k, v in entry.items()), flush=True)
     _print(report, incremental)
@@ -245,11 +254,13 @@ def main() -> None:
         "--ten-x", action=argparse.BooleanOptionalAction, default=True, help="also KPI at 10x"
     )
     parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--only-ten-x", action="store_true", help="skip the 1x load/floor comparison")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     kinds = args.databases.split(",")
-    bench_scale(args.scale, kinds, incremental=True)
-    if args.ten_x:
+    if not args.only_ten_x:
+        bench_scale(args.scale, kinds, incremental=True)
+    if args.ten_x or args.only_ten_x:
         bench_scale(args.scale * 10, kinds, incremental=False)
 
 
