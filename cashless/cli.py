@@ -55,6 +55,19 @@ def build_parser() -> argparse.ArgumentParser:
     kpi.add_argument("--office", help="limit to one office code")
     kpi.add_argument("--format", choices=["table", "csv", "json"], default="table")
 
+    targets = commands.add_parser("targets", help="cashless-rate targets per office and period")
+    target_actions = targets.add_subparsers(dest="action", required=True)
+    target_import = target_actions.add_parser("import", help="add targets from a CSV")
+    target_import.add_argument("file", type=Path)
+    target_import.add_argument("--set-by", default=os.environ.get("USER", "cli"), help="who sets them")
+    target_export = target_actions.add_parser("export", help="write the targets in force to a CSV")
+    target_export.add_argument("file", type=Path)
+    target_status = target_actions.add_parser("status", help="targets against actuals")
+    target_status.add_argument("--as-of", type=parse_day, help="day (default: last day with data)")
+    target_status.add_argument("--year", type=int, help="year of the plan (default: that of --as-of)")
+    target_status.add_argument("--office", help="limit to one office code")
+    target_status.add_argument("--format", choices=["table", "csv", "json"], default="table")
+
     demo = commands.add_parser("demo", help="generate the demo province, load it: ready to browse")
     demo.add_argument("--scale", type=float, default=1.0, help="customers relative to the real province")
     demo.add_argument("--out", type=Path, default=GENERATED_DIR, help="where to write the raw files")
@@ -74,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
             "db": cmd_db,
             "load": cmd_load,
             "kpi": cmd_kpi,
+            "targets": cmd_targets,
             "demo": cmd_demo,
             "serve": cmd_serve,
         }[args.command]
@@ -165,10 +179,9 @@ def cmd_load(args) -> int:
 
 def cmd_kpi(args) -> int:
     from warehouse.metrics import data_period, kpi
-    from warehouse.snapshots import refresh_snapshots
 
     engine = _engine()
-    refresh_snapshots(engine)  # no-op unless an interrupted load left them stale
+    refresh_snapshots_if_stale(engine)
     with engine.connect() as conn:
         as_of = args.as_of or data_period(conn)[1]
         if as_of is None:
@@ -178,13 +191,55 @@ def cmd_kpi(args) -> int:
     return 0
 
 
+def cmd_targets(args) -> int:
+    from warehouse.metrics import data_period
+    from warehouse.targets import TargetError, export_targets, import_targets, target_status
+
+    engine = _engine()
+    try:
+        if args.action == "import":
+            if not args.file.is_file():
+                raise UserError(f"no such file: {args.file}")
+            table = pd.read_csv(
+                args.file, dtype=str, keep_default_na=False, encoding="utf-8-sig", sep=None, engine="python"
+            )
+            with engine.begin() as conn:
+                count = import_targets(conn, table, args.set_by)
+            print(f"{count} target(s) imported from {args.file}")
+        elif args.action == "export":
+            with engine.connect() as conn:
+                table = export_targets(conn)
+            table.to_csv(args.file, index=False, encoding="utf-8-sig")
+            print(f"{len(table)} target(s) written to {args.file}")
+        else:
+            refresh_snapshots_if_stale(engine)
+            with engine.connect() as conn:
+                as_of = args.as_of or data_period(conn)[1]
+                if as_of is None:
+                    raise UserError("no data loaded yet; run `cashless load ...` or `cashless demo`")
+                table = target_status(conn, as_of, args.year, args.office)
+            print_table(table, args.format, as_of)
+    except TargetError as error:
+        raise UserError(str(error)) from None
+    return 0
+
+
+def refresh_snapshots_if_stale(engine) -> None:
+    from warehouse.snapshots import refresh_snapshots
+
+    refresh_snapshots(engine)  # no-op unless an interrupted load left them stale
+
+
 def print_table(table: pd.DataFrame, fmt: str, as_of: dt.date) -> None:
     if fmt == "csv":
         sys.stdout.write(table.to_csv(index=False, float_format="%.6f", lineterminator="\n"))
     elif fmt == "json":
         print(
             json.dumps(
-                {"as_of": as_of.isoformat(), "rows": json.loads(table.to_json(orient="records"))},
+                {
+                    "as_of": as_of.isoformat(),
+                    "rows": json.loads(table.to_json(orient="records", date_format="iso")),
+                },
                 ensure_ascii=False,
                 indent=2,
             )
@@ -195,11 +250,11 @@ def print_table(table: pd.DataFrame, fmt: str, as_of: dt.date) -> None:
         shown = table.copy()
         for column in shown.columns:
             if column.endswith("_rate"):
-                shown[column] = shown[column].map(fmt_rate)
-            elif column.endswith(("_customers", "amount", "payments")):
-                shown[column] = shown[column].map(fmt_int)
+                shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else fmt_rate(v))
+            elif column.endswith(("_customers", "amount", "payments", "_needed", "_pace")):
+                shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else fmt_int(v))
         print(f"as of {fmt_date(as_of)}")
-        print(shown.to_string(index=False))
+        print(shown.astype(object).where(shown.notna(), "").to_string(index=False))
 
 
 def cmd_demo(args) -> int:

@@ -97,3 +97,34 @@ def test_unreachable_postgres_is_a_clear_error():
     done = run(["kpi"], "postgresql+psycopg://nobody@127.0.0.1:1/none", check=False)
     assert done.returncode == 1
     assert "cannot use the database" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_targets_import_export_and_status(loaded_url, tmp_path):
+    plan = tmp_path / "plan.csv"
+    plan.write_text(
+        'office_code,period_type,period,target_rate\nPA1101,month,2025-02,75%\nALL,year,2025,"0,9"\n'
+    )
+    assert (
+        "2 target(s) imported" in run(["targets", "import", str(plan), "--set-by", "an"], loaded_url).stdout
+    )
+    exported = tmp_path / "out.csv"
+    run(["targets", "export", str(exported)], loaded_url)
+    lines = exported.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "office_code,period_type,period,target_rate,set_by,set_at"
+    assert lines[2].startswith("PA1101,month,2025-02,0.75,an,")
+    out = run(
+        ["targets", "status", "--as-of", "2025-02-28", "--office", "PA1101", "--format", "csv"], loaded_url
+    )
+    feb = next(line for line in out.stdout.splitlines() if ",2025-02," in line)
+    # 75% of 4 active = 3 cashless needed, 2 are: 1 more.
+    assert ",0.750000,True,4,2,0.500000,1," in feb
+
+
+def test_bad_target_file_names_the_line(loaded_url, tmp_path):
+    plan = tmp_path / "plan.csv"
+    plan.write_text(
+        "office_code,period_type,period,target_rate\nPA1101,month,2025-02,75%\nPA1101,month,2025-13,0.8\n"
+    )
+    done = run(["targets", "import", str(plan)], loaded_url, check=False)
+    assert done.returncode == 1 and "line 3" in done.stderr and "2025-13" in done.stderr
+    assert "Traceback" not in done.stderr
