@@ -11,7 +11,8 @@ import datetime as dt
 import gc
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -233,29 +234,46 @@ class _FileLoader:
 
     def run(self) -> LoadResult:
         self.prepare()
+        timings = {"waiting for parsed chunks": 0.0, "writing": 0.0}
         with self._progress() as bar:
-            timings = {"read": 0.0, "validate": 0.0, "write": 0.0}
             clock = time.perf_counter()
-            for chunk in read_chunks(self.raw, self.settings.chunk_rows):
-                timings["read"] += time.perf_counter() - clock
-                self.result.rows_read += len(chunk)
+            for rows_read, shaped, bad in self._parsed_chunks():
+                timings["waiting for parsed chunks"] += time.perf_counter() - clock
                 clock = time.perf_counter()
-                clean, bad = self.validate(chunk)
-                timings["validate"] += time.perf_counter() - clock
-                clock = time.perf_counter()
+                self.result.rows_read += rows_read
                 if not bad.empty:
                     bad = bad.assign(load_run_id=self.run_id)
                     bulk_insert(self.conn, quarantine.name, bad)
                     self.result.quarantined += len(bad)
-                if not clean.empty:
-                    self.stage_and_merge(clean)
-                timings["write"] += time.perf_counter() - clock
+                if shaped is not None:
+                    self.stage_and_merge(shaped)
+                timings["writing"] += time.perf_counter() - clock
                 if bar is not None:
-                    bar.update(len(chunk))
+                    bar.update(rows_read)
                 clock = time.perf_counter()
         self.finish()
         log.info("%s: %s", self.raw.path.name, ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
         return self.result
+
+    def _parsed_chunks(self) -> Iterator[tuple[int, object, pd.DataFrame]]:
+        """Read, validate and shape the next chunk on a second thread while this one writes.
+
+        Only pure DataFrame work runs there; every database call stays on the loading thread.
+        """
+        chunks = read_chunks(self.raw, self.settings.chunk_rows)
+
+        def parse_next():
+            chunk = next(chunks, None)
+            if chunk is None:
+                return None
+            clean, bad = self.validate(chunk)
+            return len(chunk), (self.shape(clean) if not clean.empty else None), bad
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse") as pool:
+            pending = pool.submit(parse_next)
+            while (item := pending.result()) is not None:
+                pending = pool.submit(parse_next)
+                yield item
 
     @contextmanager
     def _progress(self):
@@ -280,7 +298,11 @@ class _FileLoader:
 
     def validate(self, chunk: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]: ...
 
-    def stage_and_merge(self, clean: pd.DataFrame) -> None: ...
+    def shape(self, clean: pd.DataFrame) -> object:
+        """Turn clean rows into what stage_and_merge writes (no database access: runs on a thread)."""
+        return clean
+
+    def stage_and_merge(self, shaped) -> None: ...
 
     def create_staging(self, name: str, source_table: str, columns: list[str]) -> None:
         """A temporary table shaped like `source_table`'s `columns`, emptied for each chunk."""
@@ -317,7 +339,7 @@ class _PaymentLoader(_FileLoader):
     def validate(self, chunk):
         return validate_payments(chunk, self.customer_ids)
 
-    def stage_and_merge(self, clean: pd.DataFrame) -> None:
+    def shape(self, clean: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         clean = clean.assign(payment_id=self.hasher.assign(clean))
         clean = clean.drop_duplicates("payment_id", keep="last")
         frame = pd.DataFrame(
@@ -327,10 +349,15 @@ class _PaymentLoader(_FileLoader):
                 "bill_period": clean["bill_period"].to_numpy(),
                 "paid_at": iso_dates(clean["paid_at"]).to_numpy(),
                 "amount": clean["amount"].to_numpy(),
-                "channel_name_id": self._channel_name_ids(clean["channel"]).to_numpy(),
+                "channel_name_id": 0,
                 "load_run_id": self.run_id,
             }
         )
+        return frame, clean[["paid_at", "channel"]]
+
+    def stage_and_merge(self, shaped: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+        frame, clean = shaped
+        frame["channel_name_id"] = self._channel_name_ids(clean["channel"]).to_numpy()
         self.note_day(clean["paid_at"].min())
         replaced, earliest_old = self._upsert(frame)
         self.note_day(earliest_old)
