@@ -27,6 +27,7 @@ class LoadSettings:
 
     chunk_rows: int = 250_000
     progress: bool = True
+    parse_ahead: bool = True  # parse the next chunk on a second thread while writing this one
     # Payments kept in memory for the snapshot refresh; past this, a load refreshes in batches.
     max_rows_in_memory: int = 8_000_000
 

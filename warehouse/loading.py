@@ -269,6 +269,10 @@ class _FileLoader:
             clean, bad = self.validate(chunk)
             return len(chunk), (self.shape(clean) if not clean.empty else None), bad
 
+        if not self.settings.parse_ahead:
+            while (item := parse_next()) is not None:
+                yield item
+            return
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse") as pool:
             pending = pool.submit(parse_next)
             while (item := pending.result()) is not None:
