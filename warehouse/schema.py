@@ -216,3 +216,29 @@ scores = Table(
     Column("reasons_vi", Text, nullable=False),
     Column("reasons_en", Text, nullable=False),
 )
+
+# Local accounts (DESIGN §8); `email` maps an OIDC sign-in to the same row.
+users = Table(
+    "users",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("role", String(16), nullable=False),  # admin | executive | planner | manager
+    Column("office_code", String(16), ForeignKey("offices.code")),  # managers only
+    Column("email", String(200), unique=True),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime, nullable=False),
+)
+
+# Who did what, when: exports, target edits, outcome imports, user changes.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False, index=True),
+    Column("username", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("office_code", String(16)),
+    Column("rows", Integer),
+    Column("detail", Text),  # JSON
+)
