@@ -38,13 +38,13 @@ MONTHS = 24
 
 # code, share of customers, intercept of the starting cashless level, of the monthly conversion
 OFFICES = [
-    ("PA1101", 0.22, 0.95, -3.30),
-    ("PA1102", 0.18, 0.15, -3.60),
-    ("PA1103", 0.20, 0.05, -3.70),
-    ("PA1104", 0.15, -0.30, -3.85),
-    ("PA1105", 0.14, -0.50, -3.95),
-    ("PA1106", 0.06, -0.90, -4.15),
-    ("PA1107", 0.05, -1.15, -4.30),
+    ("PA1101", 0.22, 0.95, -3.38),
+    ("PA1102", 0.18, 0.15, -3.68),
+    ("PA1103", 0.20, 0.05, -3.78),
+    ("PA1104", 0.15, -0.30, -3.93),
+    ("PA1105", 0.14, -0.50, -4.03),
+    ("PA1106", 0.06, -0.90, -4.23),
+    ("PA1107", 0.05, -1.15, -4.38),
 ]
 COMMUNES = {
     "PA1101": ["Phường Tân Quang", "Phường Phan Thiết", "Phường Minh Xuân", "Phường Ỷ La", "Phường Hưng Thành",
@@ -253,7 +253,9 @@ def _month_payments(
     pays = active & (rng.random(n) < 0.965)
 
     # monthly moves: conversion for cash payers, slip-back for cashless ones (auto-debit rarely)
-    months_since_start = ((first_day - start).astype(int) / 30.4).astype(int)
+    # in days: `start` comes back from the DataFrame as datetime64[s], whose differences count seconds
+    days_since_start = (first_day - start.astype("datetime64[D]")).astype(int)
+    months_since_start = (days_since_start / 30.4).astype(int)
     logit = _conversion_logit(people, months_since_start) + 0.9 * state["ever_cashless"]
     convert = (~state["cashless"]) & (rng.random(n) < 1 / (1 + np.exp(-logit))) & pays
     slip_rate = np.where(state["cashless_channel"] == AUTO_DEBIT, 0.001, 0.006)
