@@ -194,27 +194,63 @@ targets = Table(
     Index("ix_targets_office_period", "office_code", "period_type", "period"),
 )
 
+# One row per trained model: its artefact (joblib under MODELS_DIR) and its backtest (JSON).
 model_runs = Table(
     "model_runs",
     metadata,
     Column("version", String(40), primary_key=True),
-    Column("cutoff", Date, nullable=False),
+    Column("cutoff", Date, nullable=False),  # the last day of data the model was trained with
     Column("horizon_months", Integer, nullable=False),
     Column("trained_at", DateTime, nullable=False),
+    Column("trained_by", String(64)),
     Column("artefact_path", String(500), nullable=False),
     Column("metrics_json", Text, nullable=False),
 )
 
+# One row per household scored: the model's score at `as_of`, its risk band and top three reasons.
 scores = Table(
     "scores",
     metadata,
     Column("model_version", String(40), primary_key=True),
+    Column("as_of", Date, primary_key=True),
     Column("customer_key", Integer, primary_key=True),
-    Column("as_of", Date, nullable=False),
-    Column("score", Float, nullable=False),
-    Column("risk_band", String(8), nullable=False),
+    Column("score", Float, nullable=False),  # probability of still not being cashless H months on
+    Column("risk_band", String(8), nullable=False),  # high | medium | low
+    Column("reason_1", String(40)),  # reason codes (models/texts.py), strongest first
+    Column("reason_2", String(40)),
+    Column("reason_3", String(40)),
     Column("reasons_vi", Text, nullable=False),
     Column("reasons_en", Text, nullable=False),
+)
+
+# An outreach list: the top households of one office by score, a random share held back as control.
+outreach_lists = Table(
+    "outreach_lists",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("office_code", String(16), ForeignKey("offices.code"), nullable=False, index=True),
+    Column("model_version", String(40), nullable=False),
+    Column("as_of", Date, nullable=False),  # the day the scores are as of
+    Column("households", Integer, nullable=False),  # contacted + control
+    Column("control_share", Float, nullable=False),
+    Column("seed", BigInteger, nullable=False),  # draws the control group again, identically
+    Column("filters", Text),  # JSON of the filters the list was made with
+)
+
+outreach_members = Table(
+    "outreach_members",
+    metadata,
+    Column("list_id", Integer, ForeignKey("outreach_lists.id"), primary_key=True),
+    Column("customer_key", Integer, primary_key=True),
+    Column("rank", Integer, nullable=False),  # 1 = highest score in the list
+    Column("score", Float, nullable=False),
+    Column("is_control", Boolean, nullable=False),  # held back: never exported for contact
+    Column("assigned_to", String(100)),
+    Column("outcome", String(16)),  # contacted | agreed | refused | unreachable | converted
+    Column("outcome_at", DateTime),
+    Column("outcome_by", String(64)),
 )
 
 # Local accounts (DESIGN §8); `email` maps an OIDC sign-in to the same row.
