@@ -21,6 +21,11 @@ def database_url() -> str:
     return os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_DB_PATH}"
 
 
+def models_dir() -> Path:
+    """Where trained model artefacts go: `CASHLESS_MODELS_DIR`, else data/models."""
+    return Path(os.environ.get("CASHLESS_MODELS_DIR") or MODELS_DIR)
+
+
 @dataclass(frozen=True)
 class LoadSettings:
     """Knobs of the ETL bulk path."""

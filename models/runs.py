@@ -1,0 +1,241 @@
+"""Training and scoring against the warehouse: read, fit or score, write the artefact and the rows.
+
+The I/O edges of the model: everything else in models/ is DataFrames in, DataFrames out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+from dataclasses import asdict, replace
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine, delete, insert, select
+from threadpoolctl import threadpool_limits
+
+from cashless.settings import ModelSettings, models_dir
+from models.features import DAYS_PER_MONTH, build_features
+from models.history import read_history
+from models.scoring import score_households
+from models.training import ModelError, history_start, plan_cutoffs, train
+from warehouse import access, metrics
+from warehouse.access import Viewer
+from warehouse.bulk import bulk_insert, fetch_frame
+from warehouse.db import writing
+from warehouse.schema import model_runs, scores
+
+log = logging.getLogger(__name__)
+
+
+def train_and_store(
+    engine: Engine,
+    viewer: Viewer,
+    settings: ModelSettings = ModelSettings(),
+    cutoff: dt.date | None = None,
+    folder: Path | None = None,
+) -> dict:
+    """Backtest and fit on the data up to `cutoff` (default: the last day loaded), keep the model.
+
+    Writes the artefact to `folder` (default: settings.models_dir())/<version>.joblib and a
+    model_runs row; returns that row's values with the report.
+    """
+    started = time.perf_counter()
+    with engine.connect() as conn:
+        data_end = _data_day(conn, cutoff)
+        plan = plan_cutoffs(data_end, settings)
+        history = read_history(
+            conn, history_start(plan.first, settings), data_end, payments_until=plan.evaluation
+        )
+    read_seconds = time.perf_counter() - started
+    with threadpool_limits(settings.threads):
+        trained = train(history, plan, settings)
+    trained.report["timings"] = {"read": read_seconds} | trained.report["timings"]
+
+    trained_at = dt.datetime.now().replace(microsecond=0)
+    folder = Path(folder or models_dir()).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    with writing(engine) as conn:
+        version = _new_version(conn, data_end, trained_at)
+        path = folder / f"{version}.joblib"
+        joblib.dump(
+            {
+                "version": version,
+                "pipeline": trained.pipeline,
+                "references": trained.references,
+                "reason_features": trained.reason_features,
+                "settings": asdict(settings),
+                "cutoff": data_end,
+            },
+            path,
+        )
+        trained.report["timings"]["total"] = time.perf_counter() - started
+        row = {
+            "version": version,
+            "cutoff": data_end,
+            "horizon_months": settings.horizon_months,
+            "trained_at": trained_at,
+            "trained_by": viewer.username,
+            "artefact_path": str(path),
+            "metrics_json": json.dumps(trained.report, ensure_ascii=False, default=str),
+        }
+        conn.execute(insert(model_runs).values(**row))
+        access.record(conn, viewer, "model_train", version=version, cutoff=data_end)
+    return row | {"report": trained.report}
+
+
+def _data_day(conn: Connection, day: dt.date | None) -> dt.date:
+    """`day`, or the last day with data; refuses a day after the data."""
+    last = metrics.data_period(conn)[1]
+    if last is None:
+        raise ModelError("no data loaded yet; run `cashless load ...` or `cashless demo`")
+    if day is not None and day > last:
+        raise ModelError(f"the data ends on {last.isoformat()}; no model can use {day.isoformat()}")
+    return day or last
+
+
+def _new_version(conn: Connection, data_end: dt.date, trained_at: dt.datetime) -> str:
+    base = f"{data_end:%Y%m%d}-{trained_at:%Y%m%d-%H%M%S}"
+    taken = set(conn.scalars(select(model_runs.c.version).where(model_runs.c.version.like(f"{base}%"))))
+    version, count = base, 1
+    while version in taken:
+        count += 1
+        version = f"{base}-{count}"
+    return version
+
+
+def model_run(conn: Connection, version: str | None = None) -> dict | None:
+    """A model_runs row (the latest trained when `version` is None) with its report decoded."""
+    query = select(model_runs)
+    query = (
+        query.where(model_runs.c.version == version)
+        if version
+        else query.order_by(model_runs.c.trained_at.desc(), model_runs.c.version.desc()).limit(1)
+    )
+    row = conn.execute(query).mappings().first()
+    if row is None:
+        return None
+    return dict(row) | {"report": json.loads(row["metrics_json"])}
+
+
+def model_runs_table(conn: Connection) -> pd.DataFrame:
+    """Every trained model, newest first: version, cutoff, trained_at, trained_by."""
+    columns = [model_runs.c.version, model_runs.c.cutoff, model_runs.c.trained_at, model_runs.c.trained_by]
+    rows = conn.execute(select(*columns).order_by(model_runs.c.trained_at.desc())).all()
+    return pd.DataFrame(rows, columns=[c.name for c in columns])
+
+
+def load_artefact(run: dict) -> dict:
+    """The pipeline, references and settings a model run saved."""
+    path = Path(run["artefact_path"])
+    if not path.is_file():
+        raise ModelError(f"the artefact of model {run['version']} is missing ({path}); train again")
+    return joblib.load(path)
+
+
+def score_and_store(
+    engine: Engine,
+    viewer: Viewer,
+    settings: ModelSettings = ModelSettings(),
+    as_of: dt.date | None = None,
+    version: str | None = None,
+) -> dict:
+    """Score every household active and not cashless at `as_of` with the latest (or given) model.
+
+    Replaces that model's scores for that day. Bands and reason threshold come from `settings`;
+    the features are built with the settings the model was trained with.
+    """
+    started = time.perf_counter()
+    with engine.connect() as conn:
+        run = model_run(conn, version)
+        if run is None:
+            raise ModelError(
+                "no model trained yet; run `cashless model train`"
+                if version is None
+                else f"no model version '{version}'"
+            )
+        day = _data_day(conn, as_of)
+        model_cutoff = pd.Timestamp(run["cutoff"]).date()
+        if day < model_cutoff:
+            raise ModelError(
+                f"model {run['version']} learnt from data up to {model_cutoff.isoformat()}; scoring "
+                f"{day.isoformat()} would use what happened later: train with --cutoff {day.isoformat()}"
+            )
+        artefact = load_artefact(run)
+        trained_with = ModelSettings(**_settings_fields(artefact["settings"]))
+        window = dt.timedelta(days=round(trained_with.history_months * DAYS_PER_MONTH) + 1)
+        history = read_history(conn, day - window, day)
+    features = build_features(history, day, trained_with)
+    with threadpool_limits(settings.threads):
+        scored = score_households(
+            artefact["pipeline"],
+            artefact["references"],
+            features,
+            replace(settings, history_months=trained_with.history_months),
+            artefact["reason_features"],
+        )
+    rows = scored.reset_index().rename(columns={"index": "customer_key"})
+    rows.insert(0, "model_version", run["version"])
+    rows.insert(1, "as_of", day.isoformat())
+    with writing(engine) as conn:
+        conn.execute(delete(scores).where(scores.c.model_version == run["version"], scores.c.as_of == day))
+        bulk_insert(conn, "scores", rows[[c.name for c in scores.columns]])
+        access.record(conn, viewer, "model_score", rows=len(rows), version=run["version"], as_of=day)
+    bands = scored["risk_band"].value_counts().to_dict()
+    return {
+        "version": run["version"],
+        "as_of": day,
+        "households": len(rows),
+        "bands": {band: int(bands.get(band, 0)) for band in ("high", "medium", "low")},
+        "seconds": time.perf_counter() - started,
+    }
+
+
+def _settings_fields(saved: dict) -> dict:
+    """A saved settings dict as ModelSettings arguments (tuples back from lists, unknown keys dropped)."""
+    known = ModelSettings.__dataclass_fields__
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in saved.items() if k in known}
+
+
+def latest_scores(conn: Connection) -> tuple[str, dt.date] | None:
+    """(model version, as_of) of the newest scores: the latest model's latest scored day."""
+    row = conn.execute(
+        select(scores.c.model_version, scores.c.as_of)
+        .join(model_runs, model_runs.c.version == scores.c.model_version)
+        .order_by(model_runs.c.trained_at.desc(), scores.c.as_of.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return row[0], pd.Timestamp(row[1]).date()
+
+
+def score_distribution(
+    conn: Connection, viewer: Viewer, office: str | None = None, bins: int = 20
+) -> pd.DataFrame:
+    """Households per office, score bin and band in the newest scores (office-scoped, no personal data).
+
+    Columns: office_code, bin_start, bin_end, risk_band, households.
+    """
+    scope = access.office_scope(viewer, office)
+    latest = latest_scores(conn)
+    columns = ["office_code", "bin_start", "bin_end", "risk_band", "households"]
+    if latest is None:
+        return pd.DataFrame(columns=columns)
+    query = (
+        "SELECT c.office_code, s.score, s.risk_band FROM scores s "
+        "JOIN customers c ON c.customer_key = s.customer_key "
+        "WHERE s.model_version = :version AND s.as_of = :as_of"
+    )
+    if scope is not None:
+        query += " AND c.office_code = :office"
+    frame = fetch_frame(conn, query, {"version": latest[0], "as_of": latest[1], "office": scope})
+    edges = np.linspace(0, 1, bins + 1)
+    position = np.clip(np.floor(frame["score"].to_numpy(dtype=float) * bins), 0, bins - 1).astype(int)
+    frame = frame.assign(bin_start=edges[position], bin_end=edges[position + 1])
+    table = frame.groupby(["office_code", "bin_start", "bin_end", "risk_band"]).size()
+    return table.rename("households").reset_index()[columns]

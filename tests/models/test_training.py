@@ -1,0 +1,107 @@
+"""Train and score end to end on a small generated province, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from etl.synthetic import HEADLINE_DAY, generate_province
+from models.runs import model_run, score_and_store, score_distribution, train_and_store
+from models.texts import REASONS
+from models.training import ModelError
+from tests.conftest import fresh_postgres
+from warehouse import metrics
+from warehouse.access import Viewer, audit_entries, operator
+from warehouse.bulk import fetch_frame
+from warehouse.db import make_engine
+from warehouse.loading import load_files
+from warehouse.migrate import upgrade
+from warehouse.schema import scores
+
+SCALE = 0.02
+
+
+@pytest.fixture(scope="module")
+def province_files(tmp_path_factory):
+    return generate_province(tmp_path_factory.mktemp("province"), scale=SCALE)
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def trained(request, province_files, tmp_path_factory):
+    """The small province loaded, a model trained and the last day scored: (engine, run, scoring)."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'w.db'}")
+    else:
+        engine = fresh_postgres(request.getfixturevalue("postgres_database"))
+    upgrade(engine)
+    load_files(engine, "customers", province_files.customers)
+    load_files(engine, "payments", province_files.payments)
+    run = train_and_store(engine, operator(), folder=tmp_path_factory.mktemp("models"))
+    done = score_and_store(engine, operator())
+    yield engine, run, done
+    engine.dispose()
+
+
+def test_training_writes_a_versioned_artefact_and_its_backtest(trained):
+    engine, run, _ = trained
+    assert Path(run["artefact_path"]).is_file() and run["version"].startswith("20250228-")
+    plan = run["report"]["plan"]
+    assert plan["evaluation_cutoff"] == "2024-11-30" and plan["evaluation_label_day"] == "2025-02-28"
+    assert plan["backtest_training"] == ["2024-05-31", "2024-06-30", "2024-07-31", "2024-08-31"]
+    assert plan["final_training"] == ["2024-08-31", "2024-09-30", "2024-10-31", "2024-11-30"]
+    backtest = run["report"]["backtest"]
+    assert set(backtest) == {"model", "commune_rate", "never_cashless"}
+    assert backtest["model"]["roc_auc"] > max(
+        backtest["commune_rate"]["roc_auc"], backtest["never_cashless"]["roc_auc"]
+    )
+    assert {row["feature"] for row in run["report"]["importance"]} >= {"has_phone", "commune_cashless_rate"}
+    with engine.connect() as conn:
+        stored = model_run(conn)
+        assert stored["version"] == run["version"] and stored["report"]["plan"] == plan
+        assert "model_train" in set(audit_entries(conn, operator())["action"])
+
+
+def test_every_household_not_yet_cashless_is_scored_with_reasons(trained):
+    engine, run, done = trained
+    with engine.connect() as conn:
+        province = metrics.kpi(conn, HEADLINE_DAY, by="province").iloc[0]
+        rows = fetch_frame(conn, "SELECT * FROM scores")
+    assert done["as_of"] == HEADLINE_DAY and done["version"] == run["version"]
+    assert done["households"] == len(rows) == province["active_customers"] - province["cashless_customers"]
+    assert sum(done["bands"].values()) == len(rows)
+    assert rows["score"].between(0, 1).all()
+    codes = set(rows[["reason_1", "reason_2", "reason_3"]].stack().dropna())
+    assert codes and codes <= set(REASONS)
+    high = rows[rows["risk_band"] == "high"]
+    assert (high["reasons_vi"] != "").mean() > 0.9
+    assert high["reasons_vi"].str.contains("Chưa có số điện thoại liên hệ").any()
+
+
+def test_scoring_again_replaces_and_refuses_the_past(trained):
+    engine, run, done = trained
+    again = score_and_store(engine, operator())
+    assert again["households"] == done["households"]
+    with engine.connect() as conn:
+        count = conn.execute(
+            select(scores.c.customer_key).where(scores.c.model_version == run["version"])
+        ).all()
+    assert len(count) == done["households"]
+    with pytest.raises(ModelError, match="learnt from data up to 2025-02-28"):
+        score_and_store(engine, operator(), as_of=dt.date(2024, 12, 31))
+    with pytest.raises(ModelError, match="the data ends on 2025-02-28"):
+        train_and_store(engine, operator(), cutoff=dt.date(2025, 6, 30))
+
+
+def test_score_distribution_is_office_scoped(trained):
+    engine, _, done = trained
+    with engine.connect() as conn:
+        everyone = score_distribution(conn, operator())
+        yen_son = score_distribution(conn, Viewer("ys", "manager", "PA1102"))
+    assert everyone["households"].sum() == done["households"]
+    assert set(yen_son["office_code"]) == {"PA1102"}
+    assert (
+        yen_son["households"].sum() == everyone.loc[everyone["office_code"] == "PA1102", "households"].sum()
+    )
