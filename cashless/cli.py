@@ -68,7 +68,40 @@ def build_parser() -> argparse.ArgumentParser:
     target_status.add_argument("--office", help="limit to one office code")
     target_status.add_argument("--format", choices=["table", "csv", "json"], default="table")
 
-    demo = commands.add_parser("demo", help="generate the demo province, load it: ready to browse")
+    model = commands.add_parser("model", help="the outreach model: train, score, report")
+    model_actions = model.add_subparsers(dest="action", required=True)
+    model_train = model_actions.add_parser("train", help="backtest and fit on the data up to a day")
+    model_train.add_argument("--cutoff", type=parse_day, help="last day of data to use (default: the last)")
+    model_train.add_argument("--horizon", type=int, help="months H of the label (default: settings)")
+    model_score = model_actions.add_parser("score", help="score the households not yet cashless")
+    model_score.add_argument("--as-of", type=parse_day, help="day (default: last day with data)")
+    model_score.add_argument("--version", help="model version (default: the latest trained)")
+    model_report = model_actions.add_parser("report", help="the backtest of the latest (or a) model")
+    model_report.add_argument("--version", help="model version (default: the latest trained)")
+    model_report.add_argument("--format", choices=["table", "json"], default="table")
+
+    outreach = commands.add_parser("outreach", help="outreach lists for field staff")
+    outreach_actions = outreach.add_subparsers(dest="action", required=True)
+    export = outreach_actions.add_parser(
+        "export", help="make a list of an office's top households, export it"
+    )
+    export.add_argument("--office", required=True, help="office code, e.g. PA1102")
+    export.add_argument("--top", type=int, default=500, help="households in the list, control included")
+    export.add_argument("--format", choices=["csv", "xlsx"], help="default: from the file name, else xlsx")
+    export.add_argument("-o", "--output", type=Path, required=True, help="file to write")
+    export.add_argument("--commune", action="append", help="only this commune (repeatable)")
+    export.add_argument("--type", action="append", dest="customer_type", help="customer type (repeatable)")
+    export.add_argument("--band", action="append", choices=["high", "medium", "low"], help="risk band")
+    export.add_argument("--reason", action="append", help="reason code among the top three (repeatable)")
+    export.add_argument("--list", type=int, dest="list_id", help="export this existing list again instead")
+    export.add_argument("--lang", choices=["vi", "en"], default="vi", help="headers and labels")
+    lists = outreach_actions.add_parser("lists", help="past lists: contacted vs control conversion")
+    lists.add_argument("--office", help="limit to one office code")
+    lists.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    outcomes = outreach_actions.add_parser("import-outcomes", help="read outcomes from a returned sheet")
+    outcomes.add_argument("file", type=Path)
+
+    demo = commands.add_parser("demo", help="generate the demo province, load it, train: ready to browse")
     demo.add_argument("--scale", type=float, default=1.0, help="customers relative to the real province")
     demo.add_argument("--out", type=Path, default=GENERATED_DIR, help="where to write the raw files")
     demo.add_argument("--regenerate", action="store_true", help="write the files even if present")
@@ -88,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
             "load": cmd_load,
             "kpi": cmd_kpi,
             "targets": cmd_targets,
+            "model": cmd_model,
+            "outreach": cmd_outreach,
             "demo": cmd_demo,
             "serve": cmd_serve,
         }[args.command]
@@ -257,6 +292,160 @@ def print_table(table: pd.DataFrame, fmt: str, as_of: dt.date) -> None:
         print(shown.astype(object).where(shown.notna(), "").to_string(index=False))
 
 
+def _model_errors():
+    """The model's and the lists' user errors, to be shown as one line."""
+    from models.export import SheetError
+    from models.outreach import OutreachError
+    from models.training import ModelError
+    from warehouse.access import AccessDenied
+
+    return (ModelError, OutreachError, SheetError, AccessDenied)
+
+
+def cmd_model(args) -> int:
+    from dataclasses import replace
+
+    from cashless.settings import ModelSettings
+    from models.runs import model_run, score_and_store, train_and_store
+    from warehouse.access import operator
+
+    engine = _engine()
+    refresh_snapshots_if_stale(engine)
+    try:
+        if args.action == "train":
+            settings = ModelSettings()
+            if args.horizon is not None:
+                if args.horizon < 1:
+                    raise UserError("--horizon must be at least 1 month")
+                settings = replace(settings, horizon_months=args.horizon)
+            run = train_and_store(engine, operator(), settings, cutoff=args.cutoff)
+            print_training(run)
+        elif args.action == "score":
+            done = score_and_store(engine, operator(), as_of=args.as_of, version=args.version)
+            bands = ", ".join(f"{count:,} {band}" for band, count in done["bands"].items())
+            print(
+                f"model {done['version']}: {done['households']:,} households scored as of "
+                f"{done['as_of'].isoformat()} ({bands}) in {done['seconds']:.1f} s"
+            )
+        else:
+            with engine.connect() as conn:
+                run = model_run(conn, args.version)
+            if run is None:
+                raise UserError(
+                    "no model trained yet; run `cashless model train`"
+                    if args.version is None
+                    else f"no model version '{args.version}'"
+                )
+            if args.format == "json":
+                print(
+                    json.dumps({k: v for k, v in run.items() if k != "metrics_json"}, default=str, indent=2)
+                )
+            else:
+                print_report(run)
+    except _model_errors() as error:
+        raise UserError(str(error)) from None
+    return 0
+
+
+def print_training(run: dict) -> None:
+    report = run["report"]
+    timings = report["timings"]
+    print(
+        f"model {run['version']} trained on data up to {run['cutoff'].isoformat()} in "
+        f"{timings['total']:.1f} s (read {timings['read']:.1f}, features {timings['features']:.1f}, "
+        f"backtest {timings['backtest']:.1f}, fit {timings['final_fit']:.1f})"
+    )
+    print_backtest(report)
+
+
+def print_backtest(report: dict) -> None:
+    from models.evaluation import comparison_table, lift_ratios
+
+    plan = report["plan"]
+    print(
+        f"backtest: trained on {plan['backtest_training'][0]} .. {plan['backtest_training'][-1]}, "
+        f"scored {plan['evaluation_cutoff']}, label on {plan['evaluation_label_day']} "
+        f"({report['evaluation_rows']:,} households)"
+    )
+    table = comparison_table(report["backtest"])
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    ratios = lift_ratios(report["backtest"])
+    model = report["backtest"]["model"]
+    print(
+        f"top decile: lift {model['top_decile_lift']:.3f} (at most {model['max_lift']:.3f} with "
+        f"{model['base_rate']:.1%} still not cashless), {ratios['lift']:.2f}x the better baseline's; "
+        f"households that went cashless on their own: {model['top_decile_self_converted']:.1%}, "
+        f"{ratios['wasted_visits']:.2f}x fewer than the better baseline's"
+    )
+
+
+def print_report(run: dict) -> None:
+    report = run["report"]
+    print(f"model {run['version']}: data up to {run['cutoff']}, horizon {run['horizon_months']} months")
+    print_backtest(report)
+    calibration = pd.DataFrame(report["backtest"]["model"]["calibration"])
+    print("calibration (model, equal-count bins of predicted probability):")
+    print(calibration.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    importance = pd.DataFrame(report["importance"])
+    print("permutation importance (drop in ROC-AUC on the backtest when a feature is shuffled):")
+    print(importance.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+
+
+def cmd_outreach(args) -> int:
+    from models import outreach
+    from models.export import read_returned_sheet
+    from warehouse.access import operator
+    from warehouse.db import writing
+
+    engine = _engine()
+    viewer = operator()
+    try:
+        if args.action == "export":
+            fmt = args.format or ("csv" if args.output.suffix.lower() == ".csv" else "xlsx")
+            if args.output.parent and not args.output.parent.exists():
+                raise UserError(f"no such folder: {args.output.parent}")
+            with writing(engine) as conn:
+                if args.list_id is None:
+                    made = outreach.create_list(
+                        conn,
+                        viewer,
+                        args.office,
+                        args.top,
+                        communes=args.commune,
+                        customer_types=args.customer_type,
+                        bands=args.band,
+                        reasons=args.reason,
+                    )
+                    list_id = made["list_id"]
+                else:
+                    list_id, made = args.list_id, None
+                data, rows = outreach.export_list(conn, viewer, list_id, fmt, args.output.name, args.lang)
+                args.output.write_bytes(data)
+            if made:
+                print(
+                    f"list {list_id} of {made['office_code']}: {made['households']:,} households "
+                    f"(scores of {made['as_of'].isoformat()}), {made['control']:,} held back as control "
+                    f"(seed {made['seed']}), {rows:,} written to {args.output}"
+                )
+            else:
+                print(f"list {list_id}: {rows:,} households written to {args.output}")
+        elif args.action == "lists":
+            with engine.connect() as conn:
+                table = outreach.list_effects(conn, viewer, args.office)
+            print_table(table, args.format, table["measured_on"].iloc[0] if len(table) else dt.date.today())
+        else:
+            if not args.file.is_file():
+                raise UserError(f"no such file: {args.file}")
+            sheet = read_returned_sheet(args.file.read_bytes(), args.file.name)
+            with writing(engine) as conn:
+                done = outreach.import_outcomes(conn, viewer, sheet)
+            for list_id, count in done.items():
+                print(f"list {list_id}: {count:,} household(s) updated")
+    except _model_errors() as error:
+        raise UserError(str(error)) from None
+    return 0
+
+
 def cmd_demo(args) -> int:
     from etl.synthetic import DemoFiles, generate_province
     from warehouse.loading import load_files
@@ -281,7 +470,9 @@ def cmd_demo(args) -> int:
         print(
             f"{kind}: {sum(r.loaded for r in results):,} rows loaded, {sum(r.quarantined for r in results):,} quarantined"
         )
-    return cmd_kpi(argparse.Namespace(as_of=None, by="province", office=None, format="table"))
+    cmd_kpi(argparse.Namespace(as_of=None, by="province", office=None, format="table"))
+    cmd_model(argparse.Namespace(action="train", cutoff=None, horizon=None))
+    return cmd_model(argparse.Namespace(action="score", as_of=None, version=None))
 
 
 def cmd_serve(args) -> int:
