@@ -20,13 +20,19 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = ("xlsx", "csv")
 # characters wide in the XLSX, per column; the rest fit their header
 WIDTHS = {
+    "list_id": 11,
+    "rank": 7,
+    "customer_id": 16,
     "name": 26,
-    "address": 34,
+    "address": 30,
     "commune": 20,
     "phone": 14,
-    "reasons": 70,
+    "customer_type": 13,
+    "score": 14,
+    "risk_band": 11,
+    "reasons": 80,
     "assigned_to": 20,
-    "outcome": 20,
+    "outcome": 22,
 }
 
 
@@ -88,7 +94,7 @@ def csv_bytes(sheet: pd.DataFrame, lang: str = "vi") -> bytes:
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
             safe[column] = safe[column].map(neutralise)
     safe.columns = [text(EXPORT_COLUMNS, column, lang) for column in safe.columns]
-    return safe.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+    return safe.to_csv(index=False, lineterminator="\r\n", float_format="%.4f").encode("utf-8-sig")
 
 
 def xlsx_bytes(sheet: pd.DataFrame, lang: str = "vi") -> bytes:
@@ -106,6 +112,7 @@ def xlsx_bytes(sheet: pd.DataFrame, lang: str = "vi") -> bytes:
         "integer": book.add_format({"num_format": "0"}),
     }
     columns = list(EXPORT_COLUMNS)
+    page.set_row(0, 32)  # room for long headers to wrap
     for j, (column, title) in enumerate(zip(columns, headers(lang))):
         page.write_string(0, j, title, header)
         page.set_column(j, j, WIDTHS.get(column, max(10, len(title) + 2)))

@@ -28,6 +28,7 @@ CATEGORIES = (
     "counter_cash",
     "collector_cash",
 )
+CUSTOMER_TYPES = ("residential", "business", "public", "other")  # as the ETL stores them
 NO_END = 10**7  # epoch day far beyond any contract: "still active"
 
 
@@ -71,25 +72,44 @@ def read_history(
 
     Training needs labels up to the last day but features only up to the last cut-off, hence two ends.
     """
-    customers = fetch_frame(
-        conn,
-        f"SELECT customer_key, office_code, commune_id, customer_type, "
-        f"CASE WHEN phone IS NULL OR TRIM(phone) = '' THEN 0 ELSE 1 END AS has_phone, "
-        f"{epoch_day(conn, 'contract_start')} AS start_day, {epoch_day(conn, 'contract_end')} AS end_day "
-        f"FROM customers ORDER BY customer_key",
+    customers = read_customers(conn)
+    changes = _frame(
+        _fetch_integers(
+            conn,
+            f"SELECT customer_key, {epoch_day(conn, 'day')}, CASE WHEN cashless THEN 1 ELSE 0 END "
+            f"FROM customer_status_changes WHERE day <= :until",
+            {"until": until},
+            3,
+        ),
+        ["customer_key", "day", "cashless"],
     )
-    customers["end_day"] = pd.to_numeric(customers["end_day"]).fillna(NO_END).astype("int64")
-    for column in ("customer_key", "commune_id", "has_phone", "start_day"):
-        customers[column] = customers[column].astype("int64")
-    changes = fetch_frame(
-        conn,
-        f"SELECT customer_key, {epoch_day(conn, 'day')} AS day, "
-        f"CASE WHEN cashless THEN 1 ELSE 0 END AS cashless "
-        f"FROM customer_status_changes WHERE day <= :until ORDER BY customer_key, day",
-        {"until": until},
-    ).astype("int64")
     payments = read_payments(conn, payments_from, payments_until or until)
     return History(customers=customers, payments=payments, changes=changes)
+
+
+def read_customers(conn: Connection) -> pd.DataFrame:
+    """Every customer: key, office, commune, type, has_phone, contract start and end (NO_END: none)."""
+    types = " ".join(f"WHEN '{name}' THEN {i}" for i, name in enumerate(CUSTOMER_TYPES))
+    values = _fetch_integers(
+        conn,
+        f"SELECT customer_key, commune_id, CASE customer_type {types} ELSE {len(CUSTOMER_TYPES) - 1} END, "
+        f"CASE WHEN phone IS NULL OR TRIM(phone) = '' THEN 0 ELSE 1 END, "
+        f"{epoch_day(conn, 'contract_start')}, COALESCE({epoch_day(conn, 'contract_end')}, {NO_END}) "
+        f"FROM customers ORDER BY customer_key",
+        {},
+        6,
+    )
+    frame = _frame(values, ["customer_key", "commune_id", "type_index", "has_phone", "start_day", "end_day"])
+    offices = fetch_frame(conn, "SELECT id, office_code FROM communes").set_index("id")["office_code"]
+    frame.insert(1, "office_code", frame["commune_id"].map(offices).astype(object))
+    names = np.array(CUSTOMER_TYPES, dtype=object)
+    frame.insert(3, "customer_type", names[frame.pop("type_index").to_numpy()])
+    return frame
+
+
+def _frame(values: np.ndarray, columns: list[str]) -> pd.DataFrame:
+    """Columns of an integer array as a DataFrame."""
+    return pd.DataFrame({name: values[:, i] for i, name in enumerate(columns)})
 
 
 def read_payments(conn: Connection, start: dt.date | None, end: dt.date) -> pd.DataFrame:
@@ -115,7 +135,7 @@ def read_payments(conn: Connection, start: dt.date | None, end: dt.date) -> pd.D
         {"start": start, "end": end},
         len(columns),
     )
-    frame = pd.DataFrame({name: values[:, i] for i, name in enumerate(columns)})
+    frame = _frame(values, columns)
     channel = frame.pop("channel_name_id").to_numpy()
     frame["category"] = category_of[channel]
     frame["cashless"] = cashless_of[channel]

@@ -31,6 +31,8 @@ PAYMENT_FEATURES = {
 MISSING_REASON = {"months_since_slip": "never_cashless", "amount_trend": "no_recent_payment"} | {
     feature: "no_payments_6m" for feature in PAYMENT_FEATURES
 }
+# Features that say the same thing in other words share one reason.
+SAME_REASON = {"late_share_6m_high": "mean_days_late_high", "late_share_6m_low": "mean_days_late_low"}
 TOP_REASONS = 3
 
 
@@ -104,7 +106,7 @@ def reason_codes(features: pd.DataFrame, references: dict) -> pd.DataFrame:
             direction = np.where(numbers < references[feature], f"{feature}_low", f"{feature}_high")
             missing = MISSING_REASON.get(feature, f"{feature}_low")
             codes[feature] = pd.Series(np.where(np.isnan(numbers), missing, direction), index=features.index)
-    return pd.DataFrame(codes, index=features.index)
+    return pd.DataFrame(codes, index=features.index).replace(SAME_REASON)
 
 
 def top_reasons(

@@ -65,8 +65,6 @@ REASONS = {
     "collector_share_6m_low": ("Ít khi trả cho nhân viên thu tại nhà", "Rarely pays the collector at home"),
     "mean_days_late_high": ("Thường thanh toán muộn", "Usually pays late"),
     "mean_days_late_low": ("Thanh toán sớm bằng tiền mặt", "Pays early, in cash"),
-    "late_share_6m_high": ("Nhiều kỳ thanh toán muộn", "Often pays late"),
-    "late_share_6m_low": ("Hiếm khi thanh toán muộn", "Rarely pays late"),
     "log_amount_low": ("Hóa đơn tiền điện thấp", "Low electricity bills"),
     "log_amount_high": ("Hóa đơn tiền điện cao", "High electricity bills"),
     "amount_trend_low": ("Hóa đơn gần đây giảm", "Bills fell recently"),
