@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench serve lint clean
+.PHONY: demo test bench bench-model serve lint clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/etl.py
+
+bench-model: $(STAMP)
+	test -f data/cashless.db || $(BIN)/cashless demo
 	$(BIN)/python bench/model.py
 
 lint: $(STAMP)
