@@ -68,6 +68,19 @@ def build_parser() -> argparse.ArgumentParser:
     target_status.add_argument("--office", help="limit to one office code")
     target_status.add_argument("--format", choices=["table", "csv", "json"], default="table")
 
+    users = commands.add_parser("users", help="accounts of the app (DESIGN §8)")
+    user_actions = users.add_subparsers(dest="action", required=True)
+    user_add = user_actions.add_parser("add", help="create an account (password asked, or read from stdin)")
+    user_add.add_argument("username")
+    user_add.add_argument("--role", required=True, choices=["admin", "executive", "planner", "manager"])
+    user_add.add_argument("--office", help="the manager's office code")
+    user_add.add_argument("--email", help="e-mail of the company sign-in (OIDC), if any")
+    user_actions.add_parser("list", help="list accounts")
+    user_disable = user_actions.add_parser("disable", help="disable an account")
+    user_disable.add_argument("username")
+    user_enable = user_actions.add_parser("enable", help="enable a disabled account")
+    user_enable.add_argument("username")
+
     demo = commands.add_parser("demo", help="generate the demo province, load it: ready to browse")
     demo.add_argument("--scale", type=float, default=1.0, help="customers relative to the real province")
     demo.add_argument("--out", type=Path, default=GENERATED_DIR, help="where to write the raw files")
@@ -88,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
             "load": cmd_load,
             "kpi": cmd_kpi,
             "targets": cmd_targets,
+            "users": cmd_users,
             "demo": cmd_demo,
             "serve": cmd_serve,
         }[args.command]
@@ -103,6 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     except ProgrammingError as error:
         print(f"cashless: database error ({_first_line(error)}); run `cashless db upgrade`", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # e.g. `cashless kpi | head`: the reader has gone, nothing to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("cashless: interrupted; the file being loaded was rolled back", file=sys.stderr)
         return 130
@@ -192,19 +209,24 @@ def cmd_kpi(args) -> int:
 
 
 def cmd_targets(args) -> int:
+    from warehouse.access import Viewer
     from warehouse.metrics import data_period
-    from warehouse.targets import TargetError, export_targets, import_targets, target_status
+    from warehouse.targets import (
+        TargetError,
+        export_targets,
+        import_targets,
+        read_targets_csv,
+        target_status,
+    )
 
     engine = _engine()
     try:
         if args.action == "import":
             if not args.file.is_file():
                 raise UserError(f"no such file: {args.file}")
-            table = pd.read_csv(
-                args.file, dtype=str, keep_default_na=False, encoding="utf-8-sig", sep=None, engine="python"
-            )
+            table = read_targets_csv(args.file)
             with engine.begin() as conn:
-                count = import_targets(conn, table, args.set_by)
+                count = import_targets(conn, table, Viewer(args.set_by, "admin"))
             print(f"{count} target(s) imported from {args.file}")
         elif args.action == "export":
             with engine.connect() as conn:
@@ -257,6 +279,73 @@ def print_table(table: pd.DataFrame, fmt: str, as_of: dt.date) -> None:
         print(shown.astype(object).where(shown.notna(), "").to_string(index=False))
 
 
+def cmd_users(args) -> int:
+    from warehouse import access
+
+    engine = _engine()
+    try:
+        if args.action == "list":
+            with engine.connect() as conn:
+                table = access.list_users(conn)
+            print(
+                table.astype(object).where(table.notna(), "").to_string(index=False)
+                if len(table)
+                else "no users"
+            )
+            return 0
+        with engine.begin() as conn:
+            if args.action == "add":
+                password = _read_password()
+                access.add_user(conn, args.username, password, args.role, args.office, args.email)
+                access.record(
+                    conn, access.operator(), "user_add", args.office, user=args.username, role=args.role
+                )
+                print(f"user {args.username} ({args.role}{' ' + args.office if args.office else ''}) added")
+            else:
+                active = args.action == "enable"
+                access.set_active(conn, args.username, active)
+                access.record(conn, access.operator(), f"user_{args.action}", user=args.username)
+                print(f"user {args.username} {'enabled' if active else 'disabled'}")
+    except access.UserError as error:
+        raise UserError(str(error)) from None
+    return 0
+
+
+def _read_password() -> str:
+    """Ask twice on a terminal; otherwise read one line from stdin (for scripts)."""
+    if sys.stdin.isatty():
+        import getpass
+
+        first = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != first:
+            raise UserError("the passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\n")
+
+
+def create_demo_users(engine) -> None:
+    """One account per role for the demo (README: Signing in); existing accounts are left alone."""
+    from cashless.settings import DEMO_PASSWORD, DEMO_USERS
+    from warehouse import access
+
+    with engine.begin() as conn:
+        known = set(access.list_users(conn)["username"])
+        for username, role, office in DEMO_USERS:
+            if username not in known:
+                access.add_user(conn, username, DEMO_PASSWORD, role, office)
+
+
+def import_demo_targets(engine) -> None:
+    """The demo plan (data/demo_targets.csv) when no target has been set yet."""
+    from cashless.settings import DEMO_TARGETS_CSV
+    from warehouse.access import Viewer
+    from warehouse.targets import explicit_targets, import_targets
+
+    with engine.begin() as conn:
+        if explicit_targets(conn).empty:
+            import_targets(conn, pd.read_csv(DEMO_TARGETS_CSV, dtype=str), Viewer("demo", "admin"))
+
+
 def cmd_demo(args) -> int:
     from etl.synthetic import DemoFiles, generate_province
     from warehouse.loading import load_files
@@ -281,6 +370,11 @@ def cmd_demo(args) -> int:
         print(
             f"{kind}: {sum(r.loaded for r in results):,} rows loaded, {sum(r.quarantined for r in results):,} quarantined"
         )
+    import_demo_targets(engine)
+    create_demo_users(engine)
+    from cashless.settings import DEMO_PASSWORD
+
+    print(f"sign in as admin, executive, planner or manager.yenson with the password '{DEMO_PASSWORD}'")
     return cmd_kpi(argparse.Namespace(as_of=None, by="province", office=None, format="table"))
 
 
