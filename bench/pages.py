@@ -54,7 +54,9 @@ def main() -> None:
                 warm[title].append(timed_open(page, title))
     print(f"\n{'page':<18}{'cold s':>8}{'warm median s':>16}{'warm worst s':>15}")
     for title in PAGES:
-        print(f"{title:<18}{cold[title]:>8.2f}{statistics.median(warm[title]):>16.2f}{max(warm[title]):>15.2f}")
+        print(
+            f"{title:<18}{cold[title]:>8.2f}{statistics.median(warm[title]):>16.2f}{max(warm[title]):>15.2f}"
+        )
 
 
 if __name__ == "__main__":

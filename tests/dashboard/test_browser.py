@@ -16,7 +16,6 @@ from tests.browser import (
     served_app,
     shown_text,
     sign_in,
-    wait_until_idle,
 )
 
 from .conftest import PASSWORD
