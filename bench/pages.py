@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 from cashless.settings import DEMO_PASSWORD, database_url  # noqa: E402
 from tests.browser import browser, open_page, page_errors, served_app, sign_in  # noqa: E402
 
-PAGES = ["Kế hoạch", "Kênh thanh toán", "Dữ liệu", "Tổng quan"]
+PAGES = ["Kế hoạch", "Kênh thanh toán", "Báo cáo tuần", "Dữ liệu", "Người dùng", "Tổng quan"]
 
 
 def timed_open(page, title: str) -> float:

@@ -68,6 +68,14 @@ def build_parser() -> argparse.ArgumentParser:
     target_status.add_argument("--office", help="limit to one office code")
     target_status.add_argument("--format", choices=["table", "csv", "json"], default="table")
 
+    report = commands.add_parser("report", help="the executive weekly review")
+    report_kinds = report.add_subparsers(dest="kind", required=True)
+    weekly = report_kinds.add_parser("weekly", help="write the weekly review as HTML or PDF")
+    weekly.add_argument("--as-of", type=parse_day, help="last day of the week (default: last day with data)")
+    weekly.add_argument("-o", "--output", type=Path, required=True, help="FILE.html or FILE.pdf")
+    weekly.add_argument("--lang", choices=["vi", "en"], default="vi", help="language (default: Vietnamese)")
+    weekly.add_argument("--office", help="one office's review instead of the province's")
+
     users = commands.add_parser("users", help="accounts of the app (DESIGN §8)")
     user_actions = users.add_subparsers(dest="action", required=True)
     user_add = user_actions.add_parser("add", help="create an account (password asked, or read from stdin)")
@@ -102,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
             "kpi": cmd_kpi,
             "targets": cmd_targets,
             "users": cmd_users,
+            "report": cmd_report,
             "demo": cmd_demo,
             "serve": cmd_serve,
         }[args.command]
@@ -277,6 +286,41 @@ def print_table(table: pd.DataFrame, fmt: str, as_of: dt.date) -> None:
                 shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else fmt_int(v))
         print(f"as of {fmt_date(as_of)}")
         print(shown.astype(object).where(shown.notna(), "").to_string(index=False))
+
+
+def cmd_report(args) -> int:
+    from dashboard.weekly_report import build_sections, render_html, render_pdf, title_and_footer
+    from warehouse.access import Viewer, office_scope, visible_offices
+    from warehouse.metrics import data_period
+    from warehouse.weekly import weekly_review
+
+    suffix = args.output.suffix.lower()
+    if suffix not in (".html", ".pdf"):
+        raise UserError(f"the report is written as .html or .pdf, not '{suffix or args.output.name}'")
+    engine = _engine()
+    refresh_snapshots_if_stale(engine)
+    viewer = Viewer("cli", "manager", args.office) if args.office else Viewer("cli", "executive")
+    with engine.connect() as conn:
+        if args.office and args.office not in set(visible_offices(conn, Viewer("cli", "admin"))["code"]):
+            raise UserError(f"unknown office code '{args.office}'")
+        as_of = args.as_of or data_period(conn)[1]
+        if as_of is None:
+            raise UserError("no data loaded yet; run `cashless load ...` or `cashless demo`")
+        office_scope(viewer)
+        review = weekly_review(conn, as_of, viewer)
+        names = dict(visible_offices(conn, viewer).itertuples(index=False))
+    sections = build_sections(review, names, args.lang)
+    title, footer = title_and_footer(review, _safe_url(), args.lang)
+    html = render_html(sections, title, footer, args.lang)
+    if suffix == ".pdf":
+        try:
+            args.output.write_bytes(render_pdf(html))
+        except RuntimeError as error:
+            raise UserError(f"cannot write the PDF: {error}") from None
+    else:
+        args.output.write_text(html, encoding="utf-8")
+    print(f"weekly review as of {as_of} written to {args.output}")
+    return 0
 
 
 def cmd_users(args) -> int:

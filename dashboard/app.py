@@ -51,7 +51,9 @@ pages = {
         page("overview", ":material/monitoring:", default=True),
         page("targets", ":material/flag:"),
         page("channels", ":material/account_balance:"),
+        page("weekly", ":material/summarize:"),
     ],
-    t("section_data"): [page("data_quality", ":material/fact_check:")],
+    t("section_data"): [page("data_quality", ":material/fact_check:")]
+    + ([page("admin", ":material/manage_accounts:")] if viewer.can("manage_users") else []),
 }
 st.navigation(pages).run()

@@ -14,11 +14,12 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from cashless.settings import database_url
-from warehouse import access, channels, metrics, quality, targets
+from warehouse import access, channels, metrics, quality, targets, weekly
 from warehouse.access import Viewer
 from warehouse.db import make_engine, writing
 from warehouse.migrate import current_revision, head_revision
 from warehouse.snapshots import refresh_snapshots
+from warehouse.weekly import WeeklyReview
 
 TTL = 60
 
@@ -192,3 +193,42 @@ def quarantined_rows(viewer: Viewer, run_id: int | None) -> pd.DataFrame:
 def quarantine_reasons(viewer: Viewer) -> pd.DataFrame:
     with engine().connect() as conn:
         return quality.quarantine_reasons(conn)
+
+
+# weekly review ----------------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=TTL)
+def weekly_review(viewer: Viewer, as_of: dt.date) -> WeeklyReview:
+    with engine().connect() as conn:
+        return weekly.weekly_review(conn, as_of, viewer)
+
+
+# accounts and audit (admins) ----------------------------------------------------------------------
+
+
+def users(viewer: Viewer) -> pd.DataFrame:
+    viewer.require("manage_users")
+    with engine().connect() as conn:
+        return access.list_users(conn)
+
+
+def add_user(
+    viewer: Viewer, username: str, password: str, role: str, office: str | None, email: str | None
+) -> None:
+    viewer.require("manage_users")
+    with writing(engine()) as conn:
+        access.add_user(conn, username, password, role, office, email)
+        access.record(conn, viewer, "user_add", office, user=username, role=role)
+
+
+def set_active(viewer: Viewer, username: str, active: bool) -> None:
+    viewer.require("manage_users")
+    with writing(engine()) as conn:
+        access.set_active(conn, username, active)
+        access.record(conn, viewer, "user_enable" if active else "user_disable", user=username)
+
+
+def audit_entries(viewer: Viewer) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return access.audit_entries(conn, viewer)

@@ -234,14 +234,143 @@ TEXT = {
     "rows": ("Số dòng", "Rows"),
     "no_quarantine": ("Không có dòng nào bị cách ly.", "No quarantined rows."),
     "no_runs": ("Chưa nạp tệp nào.", "No file loaded yet."),
+    # users and audit
+    "admin": ("Người dùng", "Users & audit"),
+    "users": ("Tài khoản", "Accounts"),
+    "role": ("Vai trò", "Role"),
+    "role_label": ("Vai trò", "Role"),
+    "email": ("E-mail", "E-mail"),
+    "state": ("Trạng thái", "State"),
+    "active": ("đang dùng", "active"),
+    "disabled": ("đã khóa", "disabled"),
+    "created_at": ("Ngày tạo", "Created"),
+    "add_user": ("Thêm tài khoản", "Add an account"),
+    "user_added": ("Đã thêm tài khoản {user}.", "Account {user} added."),
+    "disable_user": ("Khóa tài khoản", "Disable an account"),
+    "enable_user": ("Mở lại tài khoản", "Enable an account"),
+    "audit": ("Nhật ký thao tác", "Audit log"),
+    "at": ("Thời điểm", "When"),
+    "action": ("Thao tác", "Action"),
+    "detail": ("Chi tiết", "Detail"),
+    # weekly review
+    "weekly": ("Báo cáo tuần", "Weekly review"),
+    "w_title": (
+        "Báo cáo tuần: chuyển đổi thanh toán không dùng tiền mặt, đến ngày {day}",
+        "Weekly review: cashless payment adoption, as of {day}",
+    ),
+    "w_scope_province": ("toàn tỉnh", "the province"),
+    "w_section_province": ("Toàn tỉnh", "The province"),
+    "w_section_office": ("{office}", "{office}"),
+    "w_section_offices": ("Các điện lực", "District offices"),
+    "w_section_moves": ("Chuyển đổi và quay lại tiền mặt trong tuần", "Conversions and slip-backs this week"),
+    "w_section_channels": ("Kênh thanh toán", "Payment channels"),
+    "w_section_outreach": ("Kết quả vận động", "Outreach results"),
+    "w_headline": (
+        "Đến hết ngày {day}, {scope} có {cashless}/{active} khách hàng không dùng tiền mặt, đạt {rate}.",
+        "By the end of {day}, {scope} had {cashless} of {active} customers paying cashless: {rate}.",
+    ),
+    "w_week": (
+        "So với tuần trước ({before}): {change} khách hàng, tỷ lệ {points}.",
+        "Against last week ({before}): {change} customers, rate {points}.",
+    ),
+    "w_month": (
+        "So với một tháng trước: {change} khách hàng, tỷ lệ {points}.",
+        "Against a month before: {change} customers, rate {points}.",
+    ),
+    "w_period_short": (
+        "Kế hoạch {kind} {period}: {target}. Còn thiếu {needed} khách hàng, cần khoảng {pace} khách hàng mỗi tuần; "
+        "dự báo cuối kỳ {projected}: {status}.",
+        "Target for the {kind} {period}: {target}. {needed} more customers needed, about {pace} a week; "
+        "projected at period end {projected}: {status}.",
+    ),
+    "w_period_done": (
+        "Kế hoạch {kind} {period} ({target}) đã đạt.",
+        "The {kind} {period} target ({target}) is met.",
+    ),
+    "w_no_target": ("Chưa có kế hoạch cho {kind} {period}.", "No target for the {kind} {period}."),
+    "w_kind_month": ("tháng", "month"),
+    "w_kind_quarter": ("quý", "quarter"),
+    "w_kind_year": ("năm", "year"),
+    "w_off_track": (
+        "{n} điện lực không đạt tiến độ kế hoạch quý {period}: {names}.",
+        "{n} office(s) off track for the quarter {period}: {names}.",
+    ),
+    "w_none_off_track": (
+        "Không có điện lực nào không đạt tiến độ kế hoạch quý {period}.",
+        "No office is off track for the quarter {period}.",
+    ),
+    "w_at_risk": ("Có nguy cơ không đạt: {names}.", "At risk: {names}."),
+    "w_office_line": (
+        "{office}: {cashless}/{active} khách hàng ({rate}), {change} khách hàng trong tuần. {quarter}",
+        "{office}: {cashless} of {active} customers ({rate}), {change} this week. {quarter}",
+    ),
+    "w_office_quarter": (
+        "Quý {period} còn thiếu {needed} khách hàng, cần {pace}/tuần: {status}.",
+        "Quarter {period}: {needed} more needed, {pace} a week: {status}.",
+    ),
+    "w_best": ("Tỷ lệ tăng nhiều nhất trong tuần: {items}.", "Biggest rises this week: {items}."),
+    "w_worst": ("Tăng ít nhất hoặc giảm: {items}.", "Smallest rises or falls: {items}."),
+    "w_moves": (
+        "Trong tuần, {converted} khách hàng chuyển sang không dùng tiền mặt và {slipped} khách hàng quay lại "
+        "trả tiền mặt (ròng {net}).",
+        "This week {converted} customers converted to cashless and {slipped} slipped back to cash (net {net}).",
+    ),
+    "w_most_slipped": (
+        "Quay lại tiền mặt nhiều nhất: {items}.",
+        "Most slip-backs: {items}.",
+    ),
+    "w_communes_negative": (
+        "Xã/phường có nhiều khách hàng quay lại tiền mặt hơn số chuyển đổi: {items}.",
+        "Communes where more customers slipped back than converted: {items}.",
+    ),
+    "w_communes_none_negative": (
+        "Không có xã/phường nào có số quay lại tiền mặt nhiều hơn số chuyển đổi.",
+        "No commune had more slip-backs than conversions.",
+    ),
+    "w_channels": (
+        "So với 4 tuần trước đó, tỷ trọng lượt thanh toán tăng ở {up} và giảm ở {down}.",
+        "Against the four weeks before, the share of payments rose for {up} and fell for {down}.",
+    ),
+    "w_no_outreach": (
+        "Chưa có danh sách vận động nào để đánh giá.",
+        "No outreach list to assess yet.",
+    ),
+    "w_chart_trend": ("Tỷ lệ không dùng tiền mặt, 13 tuần gần nhất", "Cashless rate, the last 13 weeks"),
+    "w_chart_needed": (
+        "Khách hàng còn thiếu để đạt kế hoạch quý {period}",
+        "Customers still needed for the quarter {period} target",
+    ),
+    "w_chart_channels": (
+        "Thay đổi tỷ trọng lượt thanh toán theo nhóm kênh (4 tuần gần nhất so với 4 tuần trước)",
+        "Change in the share of payments by category (last 4 weeks vs the 4 before)",
+    ),
+    "w_generated": ("Tạo lúc {at} từ kho dữ liệu {source}.", "Generated {at} from the warehouse {source}."),
+    "w_download_html": ("Tải báo cáo (HTML)", "Download the report (HTML)"),
+    "w_download_pdf": ("Tải báo cáo (PDF)", "Download the report (PDF)"),
+    "w_pdf_unavailable": (
+        "Không tạo được PDF: máy chủ cần Chromium ({reason}).",
+        "Cannot make the PDF: the server needs Chromium ({reason}).",
+    ),
+    "month_target": ("Kế hoạch tháng", "Month target"),
+    "quarter_target": ("Kế hoạch quý", "Quarter target"),
+    "month_needed": ("Còn thiếu (tháng)", "Needed (month)"),
+    "quarter_needed": ("Còn thiếu (quý)", "Needed (quarter)"),
+    "year_needed": ("Còn thiếu (năm)", "Needed (year)"),
+    "quarter_pace": ("Cần mỗi tuần (quý)", "Per week (quarter)"),
+    "quarter_status": ("Đánh giá (quý)", "Status (quarter)"),
+    "net": ("Ròng", "Net"),
 }
 
 
+LANGUAGES = ("vi", "en")
+
+
 def lang() -> str:
+    """The language picked in the sidebar (Vietnamese unless switched)."""
     return st.session_state.get("lang", "vi")
 
 
-def t(key: str, **values) -> str:
-    """Text for `key` in the current language, with {placeholders} filled."""
+def t(key: str, language: str | None = None, **values) -> str:
+    """Text for `key` in `language` (default: the sidebar's), with {placeholders} filled."""
     vi, en = TEXT[key]
-    return (vi if lang() == "vi" else en).format(**values)
+    return (vi if (language or lang()) == "vi" else en).format(**values)

@@ -7,7 +7,6 @@ Shared by the page tests and bench/pages.py. Chromium runs with the flags this c
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -17,21 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from cashless.settings import ROOT
-
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def chromium_path() -> str | None:
-    return os.environ.get("CASHLESS_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+from dashboard.chromium import chromium_path, launch_flags
 
 
 def free_port() -> int:
@@ -85,7 +70,7 @@ def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=launch_flags())
         try:
             yield chromium
         finally:

@@ -163,10 +163,62 @@ def test_unreachable_database_is_a_message_not_a_traceback(monkeypatch):
     assert "DATABASE_URL" in _text(app)
 
 
-@pytest.mark.parametrize("page", ["overview", "targets", "channels", "data_quality"])
+@pytest.mark.parametrize("page", ["overview", "targets", "channels", "data_quality", "weekly"])
 def test_every_page_renders_in_english_without_error(monkeypatch, fixture_url, page):
     app = _signed_in(monkeypatch, fixture_url, "plan")
     app.switch_page(f"views/{page}.py").run()
     app.sidebar.radio[0].set_value("en").run()
     assert not app.exception
-    assert app.title[0].value in {"Overview", "Targets", "Channels & partners", "Data quality"}
+    assert app.title[0].value in {
+        "Overview",
+        "Targets",
+        "Channels & partners",
+        "Data quality",
+        "Weekly review",
+    }
+
+
+def test_weekly_review_phrases_the_figures(monkeypatch, fixture_url):
+    app = _signed_in(monkeypatch, fixture_url, "admin")
+    app.switch_page("views/weekly.py").run()
+    assert not app.exception
+    text = _text(app)
+    assert "Đến hết ngày 28/02/2025, toàn tỉnh có 5/9 khách hàng không dùng tiền mặt, đạt 55,56%." in text
+    assert "So với tuần trước (21/02/2025): +1 khách hàng, tỷ lệ +11,11 điểm %." in text
+    # PA1102's Q1 target is 70%: ceil(3.5) - 3 = 1; a month is left (31 days) so about 0.2 a week -> 0.
+    assert "Điện lực Yên Sơn: 3/5 khách hàng (60,00%), +0 khách hàng trong tuần." not in text
+    assert "Điện lực Yên Sơn: 3/5 khách hàng (60,00%)" in text
+    assert "Quý 2025-Q1 còn thiếu 1 khách hàng" in text
+
+
+def test_a_managers_weekly_review_is_their_office(monkeypatch, fixture_url):
+    app = _signed_in(monkeypatch, fixture_url, "yenson")
+    app.switch_page("views/weekly.py").run()
+    assert not app.exception
+    text = _text(app)
+    assert (
+        "Đến hết ngày 28/02/2025, Điện lực Yên Sơn có 3/5 khách hàng không dùng tiền mặt, đạt 60,00%." in text
+    )
+    assert "Tuyên Quang" not in text
+
+
+def test_admin_adds_and_disables_an_account_and_sees_the_audit(monkeypatch, fixture_url):
+    app = _signed_in(monkeypatch, fixture_url, "admin")
+    app.switch_page("views/admin.py").run()
+    assert not app.exception
+    app.text_input(key="admin_add_username").input("hamyen")
+    app.text_input(key="admin_add_password").input("a-long-password")
+    app.selectbox(key="admin_add_role").set_value("manager")
+    app.selectbox(key="admin_add_office").set_value("PA1104")
+    app.button(key="FormSubmitter:admin_add-Thêm tài khoản").click().run()
+    assert "Đã thêm tài khoản hamyen." in _text(app)
+    accounts = app.dataframe[0].value
+    assert "hamyen" in set(accounts["Tên đăng nhập"])
+    audit = app.dataframe[-1].value
+    assert audit.iloc[0][["Thao tác", "Tên đăng nhập"]].tolist() == ["user_add", "admin"]
+
+
+def test_only_admins_have_the_accounts_page(monkeypatch, fixture_url):
+    app = _signed_in(monkeypatch, fixture_url, "plan")
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        app.switch_page("views/admin.py")

@@ -54,6 +54,8 @@ EXPECTED = {
     "Kế hoạch": ["Kế hoạch năm 2025 theo điện lực", "80,00% ●", "70,00% ●", "Điện lực TP Tuyên Quang"],
     "Kênh thanh toán": ["Cơ cấu theo nhóm kênh", "Tên kênh chưa có trong danh mục", "SmartPay"],
     "Dữ liệu": ["Các lần nạp dữ liệu", "payments_2025-02.csv", "unknown customer_id 'C99'"],
+    "Báo cáo tuần": ["toàn tỉnh có 5/9 khách hàng không dùng tiền mặt, đạt 55,56%", "Tỷ lệ tăng nhiều nhất"],
+    "Người dùng": ["Nhật ký thao tác", "yenson"],
 }
 
 
