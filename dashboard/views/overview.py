@@ -21,10 +21,24 @@ as_of, office = filters.as_of(), filters.office()
 scope_code = office or PROVINCE
 by = "office" if office else "province"
 
-# KPI cards ---------------------------------------------------------------------------------------
+# KPI cards (the office's, or one commune's when picked) -------------------------------------------
 now = data.kpi_changes(viewer, as_of, by, office).iloc[0]
 month_start = as_of.replace(day=1)
 value = data.value_rate(viewer, month_start, as_of, by, office).iloc[0]
+if office is not None:
+    communes = data.kpi_changes(viewer, as_of, "commune", office)
+    names = dict(zip(communes["commune_id"], communes["commune"]))
+    commune = st.sidebar.selectbox(
+        t("commune"),
+        [None, *names],
+        format_func=lambda cid: t("all_communes") if cid is None else names[cid] or "—",
+        key="overview_commune",
+    )
+    if commune is not None:
+        now = communes.set_index("commune_id").loc[commune]
+        values = data.value_rate(viewer, month_start, as_of, "commune", office).set_index("commune_id")
+        value = values.loc[commune] if commune in values.index else {"value_rate": 0.0}
+        st.caption(f"{t('commune')}: {names[commune]}")
 st.subheader(
     t(
         "headline",

@@ -222,3 +222,37 @@ def test_only_admins_have_the_accounts_page(monkeypatch, fixture_url):
     app = _signed_in(monkeypatch, fixture_url, "plan")
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         app.switch_page("views/admin.py")
+
+
+def test_office_and_commune_filters(monkeypatch, fixture_url):
+    app = _signed_in(monkeypatch, fixture_url, "admin")
+    app.sidebar.selectbox(key="filter_office").set_value("PA1101").run()
+    assert "2/4 khách hàng, đạt 50,00%" in _text(app)
+    communes = app.sidebar.selectbox(key="overview_commune")
+    assert communes.options == ["Tất cả xã/phường", "Xã A", "Xã B"]
+    app.sidebar.selectbox(key="overview_commune").select_index(1).run()
+    # Xã A: C01 (BIDV), C02 (MoMo the same day as cash) cashless, C03 slipped to a collector.
+    assert "2/3 khách hàng, đạt 66,67%" in _text(app)
+    app.sidebar.selectbox(key="overview_commune").select_index(2).run()
+    # Xã B: C04 ended 20/02, C05 starts 01/03, C06 never paid.
+    assert "0/1 khách hàng, đạt 0,00%" in _text(app)
+
+
+def test_database_at_an_older_schema_says_upgrade(monkeypatch, tmp_path):
+    from alembic import command
+
+    from warehouse.migrate import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001")
+    app = _app(monkeypatch, url)
+    assert not app.exception
+    assert "cashless db upgrade" in _text(app)
+    upgrade(engine)  # what the message says to do
+    with engine.begin() as conn:
+        add_user(conn, "admin", PASSWORD, "admin")
+    assert "cashless demo" in _text(_signed_in(monkeypatch, url, "admin"))
