@@ -57,7 +57,7 @@ TEXT = {
     "not_allowed": ("Bạn không có quyền xem trang này.", "You may not open this page."),
     # figures
     "cashless_customers": ("Khách hàng không dùng tiền mặt", "Cashless customers"),
-    "card_cashless": ("KH không dùng tiền mặt", "Cashless customers"),
+    "card_cashless": ("KH không tiền mặt", "Cashless customers"),
     "card_rate": ("Tỷ lệ", "Cashless rate"),
     "card_active": ("KH đang hoạt động", "Active customers"),
     "card_value_rate": ("Tỷ lệ theo giá trị", "Share of VND"),
