@@ -7,6 +7,7 @@ import datetime as dt
 import streamlit as st
 
 from dashboard import data
+from dashboard.auth import current_viewer
 from dashboard.i18n import t
 from warehouse.access import Viewer
 
@@ -47,3 +48,14 @@ def office() -> str | None:
 def as_of() -> dt.date | None:
     """The picked day (default: the last day with data); None when nothing is loaded."""
     return st.session_state.get(AS_OF_KEY) or data.data_period()[1]
+
+
+def start_page(title_key: str) -> tuple[Viewer, dt.date, dt.date]:
+    """The page title, and the viewer with the data's first and last day; stops with a hint when
+    nothing is loaded yet."""
+    st.title(t(title_key))
+    first, last = data.data_period()
+    if last is None:
+        st.info(t("no_data"))
+        st.stop()
+    return current_viewer(), first, last

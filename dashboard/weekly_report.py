@@ -13,6 +13,7 @@ from jinja2 import Environment, select_autoescape
 
 from cashless.formatting import fmt_date, fmt_datetime, fmt_int, fmt_points, fmt_rate, fmt_signed_int
 from dashboard.i18n import t
+from dashboard.tables import style_chart
 from warehouse.metrics import PROVINCE
 from warehouse.weekly import WeeklyReview
 
@@ -262,19 +263,9 @@ def _rate_or_blank(value, language: str) -> str:
 
 
 def _layout(figure: go.Figure, title: str, language: str, rate_axis: str | None = "y") -> go.Figure:
-    figure.update_layout(
-        title=title,
-        separators=",." if language == "vi" else ".,",
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        legend={"orientation": "h", "y": -0.15},
-        height=380,
-        template="plotly_white",
-    )
-    if rate_axis == "y":
-        figure.update_yaxes(tickformat=".0%", hoverformat=".2%")
-    elif rate_axis == "x":
-        figure.update_xaxes(tickformat=".1%", hoverformat=".2%")
-    return figure
+    """The page's chart style, with a title and a height that print well."""
+    figure.update_layout(title=title, height=380, template="plotly_white")
+    return style_chart(figure, rate_axis, language)
 
 
 def trend_figure(review: WeeklyReview, names: dict[str, str], language: str) -> go.Figure:

@@ -83,6 +83,16 @@ def category_shares(mix: pd.DataFrame) -> pd.DataFrame:
     return by_category
 
 
+def channel_shares(mix: pd.DataFrame) -> pd.DataFrame:
+    """`mix` with each row's payment_share and amount_share of its month's (and office's) totals."""
+    keys = ["month", "office_code"] if "office_code" in mix.columns else ["month"]
+    totals = mix.groupby(keys)[["payments", "amount"]].transform("sum")
+    return mix.assign(
+        payment_share=cashless_rate(mix["payments"], totals["payments"]).to_numpy(),
+        amount_share=cashless_rate(mix["amount"], totals["amount"]).to_numpy(),
+    )
+
+
 def unknown_channels(conn: Connection) -> pd.DataFrame:
     """Raw channel names with no catalog entry: raw_text, payments, amount, first_day, last_day."""
     frame = fetch_frame(

@@ -11,10 +11,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cashless.formatting import fmt_date, fmt_month
-from dashboard import auth, data, filters
+from dashboard import data, filters
 from dashboard.i18n import lang, t
 from dashboard.tables import show_table, style_chart
-from warehouse.channels import CATEGORIES, UNKNOWN, category_shares
+from warehouse.channels import CATEGORIES, UNKNOWN, category_shares, channel_shares
 from warehouse.metrics import month_ends
 
 # Cashless categories in blues and greens, cash in warm colours, unmapped in grey.
@@ -29,12 +29,7 @@ COLOURS = {
     UNKNOWN: "#9e9e9e",
 }
 
-viewer = auth.current_viewer()
-first, last = data.data_period()
-st.title(t("channels"))
-if last is None:
-    st.info(t("no_data"))
-    st.stop()
+viewer, first, last = filters.start_page("channels")
 as_of, office = filters.as_of(), filters.office()
 
 left, right = st.columns(2)
@@ -72,24 +67,21 @@ if office is None and latest_month is not None:
     names = dict(zip(data.offices(viewer)["code"], data.offices(viewer)["name"]))
     per_office["office"] = per_office["office_code"].map(names)
     per_office["category_label"] = per_office["category"].map(lambda c: t(f"cat_{c}"))
-    cashless_share = (
-        per_office[~per_office["category"].isin(["counter_cash", "collector_cash", UNKNOWN])]
-        .groupby("office")[share_column]
-        .sum()
-        .sort_values()
-    )
+    # offices from the lowest cashless share of VND this month to the highest
+    ordered = data.value_rate(viewer, latest_month, as_of, "office", None).sort_values("value_rate")
     by_office = px.bar(
         per_office, y="office", x=share_column, color="category_label", orientation="h",
-        color_discrete_map=colours, category_orders={"category_label": labels, "office": list(cashless_share.index)},
+        color_discrete_map=colours,
+        category_orders={"category_label": labels, "office": list(ordered["office_code"].map(names))},
         labels={"office": t("office"), "category_label": t("category")},
     )  # fmt: skip
     by_office.update_layout(xaxis_title=t("share"), height=380, barmode="stack", hovermode="closest")
     st.plotly_chart(style_chart(by_office, rate_axis="x"), key="channels_by_office")
 if latest_month is not None:
     st.subheader(t("channel_table", month=fmt_month(latest_month, lang())))
-    month_rows = mix[mix["month"] == latest_month].copy()
+    month_rows = channel_shares(mix[mix["month"] == latest_month])
     month_rows["category"] = month_rows["category"].map(lambda c: t(f"cat_{c}"))
-    month_rows["share"] = month_rows[measure] / month_rows[measure].sum()
+    month_rows["share"] = month_rows[share_column]
     month_rows["is_cashless"] = month_rows["is_cashless"].map({True: "✓", False: ""})
     show_table(
         month_rows.sort_values(measure, ascending=False),

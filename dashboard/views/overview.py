@@ -6,17 +6,12 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cashless.formatting import fmt_int, fmt_points, fmt_rate, fmt_signed_int
-from dashboard import auth, data, filters
+from dashboard import data, filters
 from dashboard.i18n import lang, t
 from dashboard.tables import show_table, style_chart
 from warehouse.metrics import PROVINCE, month_ends
 
-viewer = auth.current_viewer()
-first, last = data.data_period()
-st.title(t("overview"))
-if last is None:
-    st.info(t("no_data"))
-    st.stop()
+viewer, first, last = filters.start_page("overview")
 as_of, office = filters.as_of(), filters.office()
 scope_code = office or PROVINCE
 by = "office" if office else "province"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cashless.formatting import fmt_int, fmt_rate
-from dashboard import auth, data, filters
+from dashboard import data, filters
 from dashboard.i18n import lang, t
 from dashboard.tables import show_table
 from warehouse.metrics import PROVINCE
@@ -25,12 +25,7 @@ GRID_METRICS = {
     "status": lambda row: t(f"status_{row['status']}"),
 }
 
-viewer = auth.current_viewer()
-first, last = data.data_period()
-st.title(t("targets"))
-if last is None:
-    st.info(t("no_data"))
-    st.stop()
+viewer, first, last = filters.start_page("targets")
 as_of, office = filters.as_of(), filters.office()
 
 years = list(range(first.year, last.year + 2))

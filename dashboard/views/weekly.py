@@ -5,17 +5,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import auth, data, filters
+from dashboard import data, filters
 from dashboard.chromium import chromium_path
 from dashboard.i18n import lang, t
 from dashboard.weekly_report import build_sections, render_html, render_pdf, title_and_footer
 
-viewer = auth.current_viewer()
-first, last = data.data_period()
-st.title(t("weekly"))
-if last is None:
-    st.info(t("no_data"))
-    st.stop()
+viewer, first, last = filters.start_page("weekly")
 as_of = filters.as_of()
 review = data.weekly_review(viewer, as_of)
 names = dict(zip(data.offices(viewer)["code"], data.offices(viewer)["name"]))

@@ -84,6 +84,9 @@ def test_channel_mix_joins_the_catalog_at_query_time(loaded):
         "post_office": 1,
         "unknown": 1,
     }
+    per_channel = channels.channel_shares(mix).set_index("channel")
+    assert per_channel.loc["MoMo", "payment_share"] == pytest.approx(2 / 11)
+    assert per_channel["payment_share"].sum() == pytest.approx(1.0)
     shares = channels.category_shares(mix).set_index("category")
     assert shares.loc["bank", "payment_share"] == pytest.approx(2 / 11)
     # February total: 100 + 120 + 200 + 300 + 400 + 150 + 250 + 120 + 80 + 60 thousand; bank: C01 + C04.
