@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench bench-model serve lint clean
+.PHONY: demo test bench bench-model serve lint clean chromium
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,11 +22,22 @@ demo: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/cashless serve --headless
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)
+# The page tests drive Debian's Chromium (no browser download: the network here only reaches the
+# package registries). Installed once, as root or through sudo; without it those tests are skipped
+# with the reason shown (and fail under CI=true).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi; \
+	  ($$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null) \
+	    || echo "could not install chromium: the browser tests will be skipped"; }
+
+bench: $(STAMP) chromium
 	$(BIN)/python bench/etl.py
+	$(BIN)/python bench/pages.py
 
 bench-model: $(STAMP)
 	test -f data/cashless.db || $(BIN)/cashless demo

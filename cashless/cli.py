@@ -101,6 +101,27 @@ def build_parser() -> argparse.ArgumentParser:
     outcomes = outreach_actions.add_parser("import-outcomes", help="read outcomes from a returned sheet")
     outcomes.add_argument("file", type=Path)
 
+    report = commands.add_parser("report", help="the executive weekly review")
+    report_kinds = report.add_subparsers(dest="kind", required=True)
+    weekly = report_kinds.add_parser("weekly", help="write the weekly review as HTML or PDF")
+    weekly.add_argument("--as-of", type=parse_day, help="last day of the week (default: last day with data)")
+    weekly.add_argument("-o", "--output", type=Path, required=True, help="FILE.html or FILE.pdf")
+    weekly.add_argument("--lang", choices=["vi", "en"], default="vi", help="language (default: Vietnamese)")
+    weekly.add_argument("--office", help="one office's review instead of the province's")
+
+    users = commands.add_parser("users", help="accounts of the app (DESIGN §8)")
+    user_actions = users.add_subparsers(dest="action", required=True)
+    user_add = user_actions.add_parser("add", help="create an account (password asked, or read from stdin)")
+    user_add.add_argument("username")
+    user_add.add_argument("--role", required=True, choices=["admin", "executive", "planner", "manager"])
+    user_add.add_argument("--office", help="the manager's office code")
+    user_add.add_argument("--email", help="e-mail of the company sign-in (OIDC), if any")
+    user_actions.add_parser("list", help="list accounts")
+    user_disable = user_actions.add_parser("disable", help="disable an account")
+    user_disable.add_argument("username")
+    user_enable = user_actions.add_parser("enable", help="enable a disabled account")
+    user_enable.add_argument("username")
+
     demo = commands.add_parser("demo", help="generate the demo province, load it, train: ready to browse")
     demo.add_argument("--scale", type=float, default=1.0, help="customers relative to the real province")
     demo.add_argument("--out", type=Path, default=GENERATED_DIR, help="where to write the raw files")
@@ -123,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
             "targets": cmd_targets,
             "model": cmd_model,
             "outreach": cmd_outreach,
+            "users": cmd_users,
+            "report": cmd_report,
             "demo": cmd_demo,
             "serve": cmd_serve,
         }[args.command]
@@ -138,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     except ProgrammingError as error:
         print(f"cashless: database error ({_first_line(error)}); run `cashless db upgrade`", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # e.g. `cashless kpi | head`: the reader has gone, nothing to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("cashless: interrupted; the file being loaded was rolled back", file=sys.stderr)
         return 130
@@ -227,19 +253,24 @@ def cmd_kpi(args) -> int:
 
 
 def cmd_targets(args) -> int:
+    from warehouse.access import Viewer
     from warehouse.metrics import data_period
-    from warehouse.targets import TargetError, export_targets, import_targets, target_status
+    from warehouse.targets import (
+        TargetError,
+        export_targets,
+        import_targets,
+        read_targets_csv,
+        target_status,
+    )
 
     engine = _engine()
     try:
         if args.action == "import":
             if not args.file.is_file():
                 raise UserError(f"no such file: {args.file}")
-            table = pd.read_csv(
-                args.file, dtype=str, keep_default_na=False, encoding="utf-8-sig", sep=None, engine="python"
-            )
+            table = read_targets_csv(args.file)
             with engine.begin() as conn:
-                count = import_targets(conn, table, args.set_by)
+                count = import_targets(conn, table, Viewer(args.set_by, "admin"))
             print(f"{count} target(s) imported from {args.file}")
         elif args.action == "export":
             with engine.connect() as conn:
@@ -446,6 +477,108 @@ def cmd_outreach(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from dashboard.weekly_report import build_sections, render_html, render_pdf, title_and_footer
+    from warehouse.access import Viewer, office_scope, visible_offices
+    from warehouse.metrics import data_period
+    from warehouse.weekly import weekly_review
+
+    suffix = args.output.suffix.lower()
+    if suffix not in (".html", ".pdf"):
+        raise UserError(f"the report is written as .html or .pdf, not '{suffix or args.output.name}'")
+    engine = _engine()
+    refresh_snapshots_if_stale(engine)
+    viewer = Viewer("cli", "manager", args.office) if args.office else Viewer("cli", "executive")
+    with engine.connect() as conn:
+        if args.office and args.office not in set(visible_offices(conn, Viewer("cli", "admin"))["code"]):
+            raise UserError(f"unknown office code '{args.office}'")
+        as_of = args.as_of or data_period(conn)[1]
+        if as_of is None:
+            raise UserError("no data loaded yet; run `cashless load ...` or `cashless demo`")
+        office_scope(viewer)
+        review = weekly_review(conn, as_of, viewer)
+        names = dict(visible_offices(conn, viewer).itertuples(index=False))
+    sections = build_sections(review, names, args.lang)
+    title, footer = title_and_footer(review, _safe_url(), args.lang)
+    html = render_html(sections, title, footer, args.lang)
+    if suffix == ".pdf":
+        try:
+            args.output.write_bytes(render_pdf(html))
+        except RuntimeError as error:
+            raise UserError(f"cannot write the PDF: {error}") from None
+    else:
+        args.output.write_text(html, encoding="utf-8")
+    print(f"weekly review as of {as_of} written to {args.output}")
+    return 0
+
+
+def cmd_users(args) -> int:
+    from warehouse import access
+
+    engine = _engine()
+    try:
+        if args.action == "list":
+            with engine.connect() as conn:
+                table = access.list_users(conn)
+            print(
+                table.astype(object).where(table.notna(), "").to_string(index=False)
+                if len(table)
+                else "no users"
+            )
+            return 0
+        with engine.begin() as conn:
+            if args.action == "add":
+                password = _read_password()
+                access.add_user(conn, args.username, password, args.role, args.office, args.email)
+                access.record(
+                    conn, access.operator(), "user_add", args.office, user=args.username, role=args.role
+                )
+                print(f"user {args.username} ({args.role}{' ' + args.office if args.office else ''}) added")
+            else:
+                active = args.action == "enable"
+                access.set_active(conn, args.username, active)
+                access.record(conn, access.operator(), f"user_{args.action}", user=args.username)
+                print(f"user {args.username} {'enabled' if active else 'disabled'}")
+    except access.UserError as error:
+        raise UserError(str(error)) from None
+    return 0
+
+
+def _read_password() -> str:
+    """Ask twice on a terminal; otherwise read one line from stdin (for scripts)."""
+    if sys.stdin.isatty():
+        import getpass
+
+        first = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != first:
+            raise UserError("the passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\n")
+
+
+def create_demo_users(engine) -> None:
+    """One account per role for the demo (README: Signing in); existing accounts are left alone."""
+    from cashless.settings import DEMO_PASSWORD, DEMO_USERS
+    from warehouse import access
+
+    with engine.begin() as conn:
+        known = set(access.list_users(conn)["username"])
+        for username, role, office in DEMO_USERS:
+            if username not in known:
+                access.add_user(conn, username, DEMO_PASSWORD, role, office)
+
+
+def import_demo_targets(engine) -> None:
+    """The demo plan (data/demo_targets.csv) when no target has been set yet."""
+    from cashless.settings import DEMO_TARGETS_CSV
+    from warehouse.access import Viewer
+    from warehouse.targets import explicit_targets, import_targets
+
+    with engine.begin() as conn:
+        if explicit_targets(conn).empty:
+            import_targets(conn, pd.read_csv(DEMO_TARGETS_CSV, dtype=str), Viewer("demo", "admin"))
+
+
 def cmd_demo(args) -> int:
     from etl.synthetic import DemoFiles, generate_province
     from warehouse.loading import load_files
@@ -470,6 +603,11 @@ def cmd_demo(args) -> int:
         print(
             f"{kind}: {sum(r.loaded for r in results):,} rows loaded, {sum(r.quarantined for r in results):,} quarantined"
         )
+    import_demo_targets(engine)
+    create_demo_users(engine)
+    from cashless.settings import DEMO_PASSWORD
+
+    print(f"sign in as admin, executive, planner or manager.yenson with the password '{DEMO_PASSWORD}'")
     cmd_kpi(argparse.Namespace(as_of=None, by="province", office=None, format="table"))
     cmd_model(argparse.Namespace(action="train", cutoff=None, horizon=None))
     return cmd_model(argparse.Namespace(action="score", as_of=None, version=None))

@@ -14,6 +14,15 @@ DEFAULT_DB_PATH = DATA_DIR / "cashless.db"
 OFFICES_CSV = DATA_DIR / "offices.csv"
 CHANNELS_CSV = DATA_DIR / "channels.csv"
 COLUMN_ALIASES_CSV = DATA_DIR / "column_aliases.csv"
+DEMO_TARGETS_CSV = DATA_DIR / "demo_targets.csv"
+# The demo's accounts, one per role (README: "Signing in"); never used outside `cashless demo`.
+DEMO_PASSWORD = "cashless-demo"
+DEMO_USERS = (
+    ("admin", "admin", None),
+    ("executive", "executive", None),
+    ("planner", "planner", None),
+    ("manager.yenson", "manager", "PA1102"),
+)
 
 
 def database_url() -> str:

@@ -1,4 +1,5 @@
-"""Streamlit entry: page config, shared sidebar (language, office, as-of date), then the pages."""
+"""Streamlit entry: page config, sign-in, the sidebar shared by all pages (language, office, as-of day),
+then the pages."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `streamlit run` does not install us
 
-from dashboard import data  # noqa: E402
+from dashboard import auth, data, filters  # noqa: E402
 from dashboard.i18n import t  # noqa: E402
+
+VIEWS = Path(__file__).parent / "views"
 
 st.set_page_config(page_title="Cashless", page_icon="⚡", layout="wide")
 
@@ -29,7 +32,28 @@ if state != "ok":
     st.warning(t(state, url=data.engine().url.render_as_string(hide_password=True)))
     st.stop()
 
-pages = [
-    st.Page(Path(__file__).parent / "views" / "overview.py", title=t("overview"), icon="📊", default=True)
-]
+viewer = auth.current_viewer()
+if viewer is None:
+    auth.sign_in_form()
+
+with st.sidebar:
+    st.caption(t("signed_in_as", user=viewer.username, role=auth.role_label(viewer)))
+    st.button(t("sign_out"), on_click=auth.sign_out, key="auth_sign_out")
+filters.draw(viewer)
+
+
+def page(name: str, icon: str, **options) -> st.Page:
+    return st.Page(VIEWS / f"{name}.py", title=t(name), icon=icon, url_path=name, **options)
+
+
+pages = {
+    t("section_tracking"): [
+        page("overview", ":material/monitoring:", default=True),
+        page("targets", ":material/flag:"),
+        page("channels", ":material/account_balance:"),
+        page("weekly", ":material/summarize:"),
+    ],
+    t("section_data"): [page("data_quality", ":material/fact_check:")]
+    + ([page("admin", ":material/manage_accounts:")] if viewer.can("manage_users") else []),
+}
 st.navigation(pages).run()

@@ -1,6 +1,8 @@
 """Cached access to the warehouse for the pages: the engine once, loaders with a short ttl.
 
-Every loader takes the office scope as an argument, since st.cache_data is shared by all users.
+Every loader takes the viewer as its first argument: st.cache_data is shared by all users, so the
+viewer (and with it the office scope) must be part of each cache key. The warehouse functions apply
+the scope; the pages only pass what the user picked.
 """
 
 from __future__ import annotations
@@ -12,9 +14,14 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from cashless.settings import database_url
-from warehouse import metrics
-from warehouse.db import make_engine
+from warehouse import access, channels, metrics, quality, targets, weekly
+from warehouse.access import Viewer
+from warehouse.db import make_engine, writing
 from warehouse.migrate import current_revision, head_revision
+from warehouse.snapshots import refresh_snapshots
+from warehouse.weekly import WeeklyReview
+
+TTL = 60
 
 
 @st.cache_resource
@@ -30,13 +37,198 @@ def schema_state() -> str:
         return "db_unreachable"
 
 
-@st.cache_data(ttl=60)
+def clear() -> None:
+    """Forget cached figures after a write (targets, catalog), so every page shows the new state."""
+    st.cache_data.clear()
+
+
+# accounts ---------------------------------------------------------------------------------------
+
+
+def has_users() -> bool:
+    with engine().connect() as conn:
+        return not access.list_users(conn).empty
+
+
+def sign_in(username: str, password: str) -> Viewer | None:
+    with engine().connect() as conn:
+        return access.authenticate(conn, username, password)
+
+
+def viewer_for_email(email: str) -> Viewer | None:
+    with engine().connect() as conn:
+        return access.viewer_for_email(conn, email)
+
+
+@st.cache_data(ttl=TTL)
+def offices(viewer: Viewer) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return access.visible_offices(conn, viewer)
+
+
+# figures ----------------------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=TTL)
 def data_period() -> tuple[dt.date | None, dt.date | None]:
     with engine().connect() as conn:
         return metrics.data_period(conn)
 
 
-@st.cache_data(ttl=60)
-def kpi(as_of: dt.date, by: str, office: str | None) -> pd.DataFrame:
+@st.cache_data(ttl=TTL)
+def kpi(viewer: Viewer, as_of: dt.date, by: str, office: str | None) -> pd.DataFrame:
     with engine().connect() as conn:
-        return metrics.kpi(conn, as_of, by=by, office=office)
+        return metrics.kpi(conn, as_of, by=by, office=office, viewer=viewer)
+
+
+@st.cache_data(ttl=TTL)
+def kpi_changes(viewer: Viewer, as_of: dt.date, by: str, office: str | None) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return metrics.kpi_changes(conn, as_of, by=by, office=office, viewer=viewer)
+
+
+@st.cache_data(ttl=TTL)
+def value_rate(viewer: Viewer, start: dt.date, end: dt.date, by: str, office: str | None) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return metrics.value_rate(conn, start, end, by=by, office=office, viewer=viewer)
+
+
+@st.cache_data(ttl=TTL)
+def rate_history(viewer: Viewer, days: tuple[dt.date, ...], by: str, office: str | None) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return metrics.rate_history(conn, list(days), by=by, office=office, viewer=viewer)
+
+
+@st.cache_data(ttl=TTL)
+def movement_series(viewer: Viewer, days: tuple[dt.date, ...], by: str, office: str | None) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return metrics.movement_series(conn, list(days), by=by, office=office, viewer=viewer)
+
+
+# targets ----------------------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=TTL)
+def target_status(viewer: Viewer, as_of: dt.date, year: int, office: str | None) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return targets.target_status(conn, as_of, year, office, viewer=viewer)
+
+
+@st.cache_data(ttl=TTL)
+def planned_targets(viewer: Viewer, years: tuple[int, ...], office: str | None) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return targets.planned_targets(conn, list(years), office, viewer=viewer)
+
+
+@st.cache_data(ttl=TTL)
+def explicit_targets(viewer: Viewer, year: int) -> pd.DataFrame:
+    with engine().connect() as conn:
+        frame = targets.export_targets(conn, viewer)
+    return frame[frame["period"].str.startswith(str(year))].reset_index(drop=True)
+
+
+@st.cache_data(ttl=TTL)
+def target_history(viewer: Viewer, year: int) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return targets.target_history(conn, viewer, year)
+
+
+def save_targets(viewer: Viewer, edits: list[tuple[str, str, str, float]]) -> int:
+    """Store (office_code, period_type, period, rate) edits in one transaction; returns how many."""
+    with writing(engine()) as conn:
+        for office_code, kind, label, rate in edits:
+            targets.edit_target(conn, viewer, office_code, kind, label, rate)
+    clear()
+    return len(edits)
+
+
+def import_targets(viewer: Viewer, table: pd.DataFrame) -> int:
+    with writing(engine()) as conn:
+        count = targets.import_targets(conn, table, viewer)
+    clear()
+    return count
+
+
+# channels and data quality ----------------------------------------------------------------------
+
+
+@st.cache_data(ttl=TTL)
+def channel_mix(
+    viewer: Viewer, start: dt.date, end: dt.date, office: str | None, by_office: bool = False
+) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return channels.channel_mix(conn, start, end, office, viewer=viewer, by_office=by_office)
+
+
+@st.cache_data(ttl=TTL)
+def unknown_channels(viewer: Viewer) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return channels.unknown_channels(conn)
+
+
+def map_channel(
+    viewer: Viewer, raw_text: str, channel: str, category: str, is_cashless: bool
+) -> dt.date | None:
+    """Add the raw name to the catalog, then recompute the snapshots from its first use."""
+    with writing(engine()) as conn:
+        first = channels.map_channel(conn, viewer, raw_text, channel, category, is_cashless)
+    refresh_snapshots(engine())
+    clear()
+    return first
+
+
+@st.cache_data(ttl=TTL)
+def load_history(viewer: Viewer) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return quality.load_history(conn)
+
+
+@st.cache_data(ttl=TTL)
+def quarantined_rows(viewer: Viewer, run_id: int | None) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return quality.quarantined_rows(conn, viewer, run_id)
+
+
+@st.cache_data(ttl=TTL)
+def quarantine_reasons(viewer: Viewer) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return quality.quarantine_reasons(conn)
+
+
+# weekly review ----------------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=TTL)
+def weekly_review(viewer: Viewer, as_of: dt.date) -> WeeklyReview:
+    with engine().connect() as conn:
+        return weekly.weekly_review(conn, as_of, viewer)
+
+
+# accounts and audit (admins) ----------------------------------------------------------------------
+
+
+def users(viewer: Viewer) -> pd.DataFrame:
+    viewer.require("manage_users")
+    with engine().connect() as conn:
+        return access.list_users(conn)
+
+
+def add_user(
+    viewer: Viewer, username: str, password: str, role: str, office: str | None, email: str | None
+) -> None:
+    viewer.require("manage_users")
+    with writing(engine()) as conn:
+        access.add_user(conn, username, password, role, office, email)
+        access.record(conn, viewer, "user_add", office, user=username, role=role)
+
+
+def set_active(viewer: Viewer, username: str, active: bool) -> None:
+    viewer.require("manage_users")
+    with writing(engine()) as conn:
+        access.set_active(conn, username, active)
+        access.record(conn, viewer, "user_enable" if active else "user_disable", user=username)
+
+
+def audit_entries(viewer: Viewer) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return access.audit_entries(conn, viewer)

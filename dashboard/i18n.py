@@ -5,16 +5,42 @@ from __future__ import annotations
 import streamlit as st
 
 TEXT = {
+    # app, navigation, sign-in
     "app_title": ("Chuyển đổi thanh toán không dùng tiền mặt", "Cashless payment adoption"),
     "overview": ("Tổng quan", "Overview"),
+    "targets": ("Kế hoạch", "Targets"),
+    "channels": ("Kênh thanh toán", "Channels & partners"),
+    "data_quality": ("Dữ liệu", "Data quality"),
+    "section_tracking": ("Theo dõi", "Tracking"),
+    "section_outreach": ("Vận động", "Outreach"),
+    "section_data": ("Quản trị", "Administration"),
     "language": ("Ngôn ngữ", "Language"),
+    "sign_in": ("Đăng nhập", "Sign in"),
+    "sign_in_sso": ("Đăng nhập bằng tài khoản công ty", "Sign in with the company account"),
+    "sign_out": ("Đăng xuất", "Sign out"),
+    "username": ("Tên đăng nhập", "Username"),
+    "password": ("Mật khẩu", "Password"),
+    "bad_login": ("Sai tên đăng nhập hoặc mật khẩu.", "Wrong username or password."),
+    "no_account_for_email": (
+        "Tài khoản {email} chưa được cấp quyền. Liên hệ quản trị viên.",
+        "{email} has no access yet. Ask an administrator.",
+    ),
+    "no_users": (
+        "Chưa có tài khoản nào. Tạo quản trị viên: `cashless users add TÊN --role admin` (hoặc chạy `cashless demo`).",
+        "No accounts yet. Create an administrator: `cashless users add NAME --role admin` (or run `cashless demo`).",
+    ),
+    "signed_in_as": ("{user} · {role}", "{user} · {role}"),
+    "role_admin": ("quản trị", "admin"),
+    "role_executive": ("lãnh đạo", "executive"),
+    "role_planner": ("kế hoạch vận động", "planner"),
+    "role_manager": ("điện lực {office}", "office {office}"),
+    # shared filters and messages
     "as_of": ("Đến ngày", "As of"),
     "office": ("Điện lực", "District office"),
+    "commune": ("Xã/phường", "Commune"),
+    "all_communes": ("Tất cả xã/phường", "All communes"),
     "office_code": ("Mã đơn vị", "Office code"),
     "all_offices": ("Toàn tỉnh", "Whole province"),
-    "cashless_customers": ("Khách hàng không dùng tiền mặt", "Cashless customers"),
-    "active_customers": ("Khách hàng đang hoạt động", "Active customers"),
-    "cashless_rate": ("Tỷ lệ không dùng tiền mặt", "Cashless rate"),
     "no_data": (
         "Chưa có dữ liệu. Chạy `cashless demo` (dữ liệu mẫu) hoặc `cashless load customers|payments TỆP...`.",
         "No data yet. Run `cashless demo` (demo province) or `cashless load customers|payments FILE...`.",
@@ -27,20 +53,324 @@ TEXT = {
         "Không kết nối được cơ sở dữ liệu ({url}). Kiểm tra DATABASE_URL.",
         "Cannot reach the database ({url}). Check DATABASE_URL.",
     ),
-    "by_office": ("Theo điện lực", "By district office"),
     "download_csv": ("Tải CSV", "Download CSV"),
+    "not_allowed": ("Bạn không có quyền xem trang này.", "You may not open this page."),
+    # figures
+    "cashless_customers": ("Khách hàng không dùng tiền mặt", "Cashless customers"),
+    "card_cashless": ("KH không tiền mặt", "Cashless customers"),
+    "card_rate": ("Tỷ lệ", "Cashless rate"),
+    "card_active": ("KH đang hoạt động", "Active customers"),
+    "card_value_rate": ("Tỷ lệ theo giá trị", "Share of VND"),
+    "week_short": ("7 ngày", "7 days"),
+    "active_customers": ("Khách hàng đang hoạt động", "Active customers"),
+    "cashless_rate": ("Tỷ lệ không dùng tiền mặt", "Cashless rate"),
+    "value_rate": ("Tỷ lệ giá trị không dùng tiền mặt", "Cashless share of VND"),
+    "value_rate_help": (
+        "Số tiền thanh toán không dùng tiền mặt / tổng số tiền, từ đầu tháng đến ngày đã chọn.",
+        "Cashless amount / total amount paid, from the first of the month to the chosen day.",
+    ),
+    "since_week": ("so với 7 ngày trước", "vs 7 days before"),
+    "since_month": ("so với 1 tháng trước", "vs a month before"),
+    "change_month": ("Thay đổi 1 tháng", "Change, 1 month"),
+    "cashless_change_week": ("Thay đổi KH, 7 ngày", "Customers, 7-day change"),
+    "rate_change_week": ("Thay đổi tỷ lệ, 7 ngày", "Rate, 7-day change"),
+    "cashless_change_month": ("Thay đổi KH, 1 tháng", "Customers, 1-month change"),
+    "rate_change_month": ("Thay đổi tỷ lệ, 1 tháng", "Rate, 1-month change"),
+    "customers_short": ("khách hàng", "customers"),
+    "points": ("điểm %", "pts"),
     "headline": (
         "{cashless}/{active} khách hàng, đạt {rate}",
         "{cashless}/{active} customers, {rate}",
     ),
+    "by_office": ("Theo điện lực", "By district office"),
+    "by_commune": ("Theo xã/phường", "By commune"),
+    "trend": ("Tỷ lệ không dùng tiền mặt theo tháng", "Cashless rate by month"),
+    "trend_target": ("Kế hoạch", "Target"),
+    "month": ("Tháng", "Month"),
+    "ranked_by_gap": (
+        "Điện lực xếp theo số khách hàng còn thiếu",
+        "Offices ranked by customers still needed",
+    ),
+    "gap_period": ("Kỳ kế hoạch", "Plan period"),
+    "no_targets": (
+        "Chưa có kế hoạch cho năm {year}. Nhập ở trang Kế hoạch.",
+        "No targets for {year} yet. Set them on the Targets page.",
+    ),
+    "still_needed": ("Còn thiếu {n} khách hàng", "{n} more customers needed"),
+    # targets
+    "year": ("Năm", "Year"),
+    "period_type": ("Loại kỳ", "Period"),
+    "period_year": ("Năm", "Year"),
+    "period_quarter": ("Quý", "Quarter"),
+    "period_month": ("Tháng", "Month"),
+    "period": ("Kỳ", "Period"),
+    "period_end": ("Cuối kỳ", "Period end"),
+    "target_rate": ("Kế hoạch", "Target"),
+    "explicit": ("Nguồn", "Source"),
+    "explicit_yes": ("đặt trực tiếp", "set"),
+    "explicit_no": ("nội suy", "cascaded"),
+    "actual_rate": ("Thực hiện", "Actual"),
+    "customers_needed": ("Còn thiếu (KH)", "Still needed (customers)"),
+    "weekly_pace": ("Cần mỗi tuần", "Needed per week"),
+    "projected_rate": ("Dự báo cuối kỳ", "Projected at period end"),
+    "status": ("Đánh giá", "Status"),
+    "status_on track": ("🟢 đạt", "🟢 on track"),
+    "status_at risk": ("🟡 có nguy cơ", "🟡 at risk"),
+    "status_off track": ("🔴 không đạt", "🔴 off track"),
+    "status_rule": (
+        "Dự báo = tỷ lệ hiện tại + xu hướng {days} ngày gần nhất kéo dài đến cuối kỳ. "
+        "🟢 đạt: dự báo ≥ kế hoạch; 🟡 có nguy cơ: thấp hơn tối đa {margin} điểm %; 🔴 không đạt: thấp hơn nữa. "
+        "Còn thiếu = ⌈kế hoạch × KH hoạt động⌉ − KH không dùng tiền mặt. "
+        "Kế hoạch năm được nội suy tuyến tính cho quý và tháng; giá trị đặt trực tiếp luôn được ưu tiên.",
+        "Projection = today's rate plus the last {days} days' trend carried to period end. "
+        "🟢 on track: projection ≥ target; 🟡 at risk: short by at most {margin} points; 🔴 off track: further short. "
+        "Still needed = ⌈target × active⌉ − cashless. "
+        "A year target cascades on a straight line to quarters and months; values set directly always win.",
+    ),
+    "plan_grid": (
+        "Kế hoạch năm {year} theo điện lực (● = đặt trực tiếp)",
+        "Plan for {year} by office (● = set directly)",
+    ),
+    "period_detail": (
+        "Kỳ {period}: các điện lực theo số khách hàng còn thiếu",
+        "{period}: offices by customers still needed",
+    ),
+    "show": ("Hiển thị", "Show"),
+    "edit_targets": ("Sửa kế hoạch", "Edit targets"),
+    "set_one": ("Đặt một kế hoạch", "Set one target"),
+    "edit_help": (
+        "Nhập tỷ lệ (%) vào ô cần đặt trực tiếp; để trống để nội suy từ kế hoạch năm. Bấm Lưu để ghi.",
+        "Type a rate (%) where a target is set directly; leave empty to cascade from the year. Press Save.",
+    ),
+    "save": ("Lưu", "Save"),
+    "saved": ("Đã lưu {n} kế hoạch.", "Saved {n} target(s)."),
+    "nothing_changed": ("Không có thay đổi.", "Nothing changed."),
+    "history": ("Lịch sử thay đổi", "History"),
+    "set_by": ("Người đặt", "Set by"),
+    "set_at": ("Thời điểm", "Set at"),
+    "import_csv": ("Nhập từ CSV", "Import CSV"),
+    "import_help": (
+        "Cột: office_code, period_type (year|quarter|month), period (2025, 2025-Q1, 2025-03), target_rate (0.8 hoặc 80%).",
+        "Columns: office_code, period_type (year|quarter|month), period (2025, 2025-Q1, 2025-03), target_rate (0.8 or 80%).",
+    ),
+    "imported": ("Đã nhập {n} kế hoạch.", "Imported {n} target(s)."),
+    "export_csv": ("Xuất kế hoạch (CSV)", "Export targets (CSV)"),
+    "read_only_targets": (
+        "Vai trò của bạn chỉ được xem kế hoạch.",
+        "Your role can view targets but not change them.",
+    ),
+    # channels
+    "measure": ("Đo theo", "Measure"),
+    "measure_payments": ("Lượt thanh toán", "Payments"),
+    "measure_amount": ("Số tiền (VND)", "Amount (VND)"),
+    "payments_note": (
+        "Mỗi khách hàng thường thanh toán một lần mỗi tháng, nên số lượt gần bằng số khách hàng.",
+        "A customer usually pays once a month, so payments are close to customers.",
+    ),
+    "months_shown": ("Khoảng thời gian", "Months shown"),
+    "category_mix": ("Cơ cấu theo nhóm kênh", "Mix by channel category"),
+    "mix_by_office": ("Cơ cấu theo điện lực, tháng {month}", "Mix by office, {month}"),
+    "channel_table": ("Chi tiết theo kênh, tháng {month}", "By channel, {month}"),
+    "category": ("Nhóm kênh", "Category"),
+    "channel": ("Kênh", "Channel"),
+    "share": ("Tỷ trọng", "Share"),
+    "payments": ("Lượt thanh toán", "Payments"),
+    "amount": ("Số tiền (VND)", "Amount (VND)"),
+    "is_cashless": ("Không dùng tiền mặt", "Cashless"),
+    "cat_bank": ("Ngân hàng", "Bank"),
+    "cat_auto_debit": ("Trích nợ tự động", "Auto-debit"),
+    "cat_intermediary": ("Trung gian thanh toán", "Payment intermediary"),
+    "cat_e_wallet": ("Ví điện tử", "E-wallet"),
+    "cat_post_office": ("Bưu điện", "Post office"),
+    "cat_counter_cash": ("Tiền mặt tại quầy", "Cash at the counter"),
+    "cat_collector_cash": ("Tiền mặt thu tại nhà", "Cash to a collector"),
+    "cat_unknown": ("Chưa phân loại", "Unmapped"),
+    "movements": ("Chuyển đổi và quay lại tiền mặt theo tháng", "Conversions and slip-backs by month"),
+    "converted": ("Chuyển sang không dùng tiền mặt", "Converted"),
+    "slipped": ("Quay lại tiền mặt", "Slipped back"),
+    "movements_rule": (
+        "Chuyển đổi: đang hoạt động và còn trả tiền mặt ở cuối tháng trước, không dùng tiền mặt ở cuối tháng. "
+        "Quay lại: ngược lại. Tính theo từng khách hàng.",
+        "Converted: active and paying cash at the end of the previous month, cashless at the end of the month. "
+        "Slipped back: the reverse. Counted per customer.",
+    ),
+    "unknown_channels": ("Tên kênh chưa có trong danh mục", "Raw channel names not in the catalog"),
+    "unknown_note": (
+        "Các thanh toán này đang được tính là tiền mặt cho đến khi được phân loại.",
+        "These payments count as cash until the name is mapped.",
+    ),
+    "no_unknown": ("Mọi tên kênh đều đã có trong danh mục.", "Every raw channel name is in the catalog."),
+    "raw_text": ("Tên kênh trong tệp", "Raw name in the export"),
+    "first_day": ("Lần đầu", "First seen"),
+    "last_day": ("Lần cuối", "Last seen"),
+    "map_channel": ("Phân loại tên kênh", "Map a raw name"),
+    "map_saved": (
+        "Đã phân loại '{raw}'. Số liệu được tính lại từ {day}.",
+        "Mapped '{raw}'. Figures recomputed from {day}.",
+    ),
+    # data quality
+    "load_runs": ("Các lần nạp dữ liệu", "Load runs"),
+    "file_name": ("Tệp", "File"),
+    "kind": ("Loại", "Kind"),
+    "started_at": ("Bắt đầu", "Started"),
+    "finished_at": ("Kết thúc", "Finished"),
+    "rows_read": ("Dòng đọc", "Rows read"),
+    "rows_loaded": ("Dòng nạp", "Rows loaded"),
+    "rows_updated": ("Cập nhật", "Updated"),
+    "rows_quarantined": ("Dòng lỗi", "Quarantined"),
+    "message": ("Ghi chú", "Message"),
+    "run_status": ("Trạng thái", "Status"),
+    "run_status_loaded": ("✅ đã nạp", "✅ loaded"),
+    "run_status_skipped": ("↩️ bỏ qua (đã nạp)", "↩️ skipped (already loaded)"),
+    "run_status_rejected": ("⛔ từ chối", "⛔ rejected"),
+    "run_status_loading": ("⏳ đang nạp", "⏳ loading"),
+    "quarantine": ("Dòng bị cách ly", "Quarantined rows"),
+    "quarantine_reasons": ("Lý do", "Reasons"),
+    "all_runs": ("Tất cả các lần nạp", "All load runs"),
+    "row_number": ("Dòng", "Line"),
+    "column_name": ("Cột", "Column"),
+    "reason": ("Lý do", "Reason"),
+    "raw_row": ("Dữ liệu gốc", "Raw row"),
+    "rows": ("Số dòng", "Rows"),
+    "no_quarantine": ("Không có dòng nào bị cách ly.", "No quarantined rows."),
+    "no_runs": ("Chưa nạp tệp nào.", "No file loaded yet."),
+    # users and audit
+    "admin": ("Người dùng", "Users & audit"),
+    "users": ("Tài khoản", "Accounts"),
+    "role": ("Vai trò", "Role"),
+    "role_label": ("Vai trò", "Role"),
+    "email": ("E-mail", "E-mail"),
+    "state": ("Trạng thái", "State"),
+    "active": ("đang dùng", "active"),
+    "disabled": ("đã khóa", "disabled"),
+    "created_at": ("Ngày tạo", "Created"),
+    "add_user": ("Thêm tài khoản", "Add an account"),
+    "user_added": ("Đã thêm tài khoản {user}.", "Account {user} added."),
+    "disable_user": ("Khóa tài khoản", "Disable an account"),
+    "enable_user": ("Mở lại tài khoản", "Enable an account"),
+    "audit": ("Nhật ký thao tác", "Audit log"),
+    "at": ("Thời điểm", "When"),
+    "action": ("Thao tác", "Action"),
+    "detail": ("Chi tiết", "Detail"),
+    # weekly review
+    "weekly": ("Báo cáo tuần", "Weekly review"),
+    "w_title": (
+        "Báo cáo tuần: chuyển đổi thanh toán không dùng tiền mặt, đến ngày {day}",
+        "Weekly review: cashless payment adoption, as of {day}",
+    ),
+    "w_scope_province": ("toàn tỉnh", "the province"),
+    "w_section_province": ("Toàn tỉnh", "The province"),
+    "w_section_office": ("{office}", "{office}"),
+    "w_section_offices": ("Các điện lực", "District offices"),
+    "w_section_moves": ("Chuyển đổi và quay lại tiền mặt trong tuần", "Conversions and slip-backs this week"),
+    "w_section_channels": ("Kênh thanh toán", "Payment channels"),
+    "w_section_outreach": ("Kết quả vận động", "Outreach results"),
+    "w_headline": (
+        "Đến hết ngày {day}, {scope} có {cashless}/{active} khách hàng không dùng tiền mặt, đạt {rate}.",
+        "By the end of {day}, {scope} had {cashless} of {active} customers paying cashless: {rate}.",
+    ),
+    "w_week": (
+        "So với tuần trước ({before}): {change} khách hàng, tỷ lệ {points}.",
+        "Against last week ({before}): {change} customers, rate {points}.",
+    ),
+    "w_month": (
+        "So với một tháng trước: {change} khách hàng, tỷ lệ {points}.",
+        "Against a month before: {change} customers, rate {points}.",
+    ),
+    "w_period_short": (
+        "Kế hoạch {kind} {period}: {target}. Còn thiếu {needed} khách hàng, cần khoảng {pace} khách hàng mỗi tuần; "
+        "dự báo cuối kỳ {projected}: {status}.",
+        "Target for the {kind} {period}: {target}. {needed} more customers needed, about {pace} a week; "
+        "projected at period end {projected}: {status}.",
+    ),
+    "w_period_done": (
+        "Kế hoạch {kind} {period} ({target}) đã đạt.",
+        "The {kind} {period} target ({target}) is met.",
+    ),
+    "w_no_target": ("Chưa có kế hoạch cho {kind} {period}.", "No target for the {kind} {period}."),
+    "w_kind_month": ("tháng", "month"),
+    "w_kind_quarter": ("quý", "quarter"),
+    "w_kind_year": ("năm", "year"),
+    "w_off_track": (
+        "{n} điện lực không đạt tiến độ kế hoạch quý {period}: {names}.",
+        "{n} office(s) off track for the quarter {period}: {names}.",
+    ),
+    "w_none_off_track": (
+        "Không có điện lực nào không đạt tiến độ kế hoạch quý {period}.",
+        "No office is off track for the quarter {period}.",
+    ),
+    "w_at_risk": ("Có nguy cơ không đạt: {names}.", "At risk: {names}."),
+    "w_office_line": (
+        "{office}: {cashless}/{active} khách hàng ({rate}), {change} khách hàng trong tuần. {quarter}",
+        "{office}: {cashless} of {active} customers ({rate}), {change} this week. {quarter}",
+    ),
+    "w_office_quarter": (
+        "Quý {period} còn thiếu {needed} khách hàng, cần {pace}/tuần: {status}.",
+        "Quarter {period}: {needed} more needed, {pace} a week: {status}.",
+    ),
+    "w_best": ("Tỷ lệ tăng nhiều nhất trong tuần: {items}.", "Biggest rises this week: {items}."),
+    "w_worst": ("Tăng ít nhất hoặc giảm: {items}.", "Smallest rises or falls: {items}."),
+    "w_moves": (
+        "Trong tuần, {converted} khách hàng chuyển sang không dùng tiền mặt và {slipped} khách hàng quay lại "
+        "trả tiền mặt (ròng {net}).",
+        "This week {converted} customers converted to cashless and {slipped} slipped back to cash (net {net}).",
+    ),
+    "w_most_slipped": (
+        "Quay lại tiền mặt nhiều nhất: {items}.",
+        "Most slip-backs: {items}.",
+    ),
+    "w_communes_negative": (
+        "Xã/phường có nhiều khách hàng quay lại tiền mặt hơn số chuyển đổi: {items}.",
+        "Communes where more customers slipped back than converted: {items}.",
+    ),
+    "w_communes_none_negative": (
+        "Không có xã/phường nào có số quay lại tiền mặt nhiều hơn số chuyển đổi.",
+        "No commune had more slip-backs than conversions.",
+    ),
+    "w_channels": (
+        "So với 4 tuần trước đó, tỷ trọng lượt thanh toán tăng ở {up} và giảm ở {down}.",
+        "Against the four weeks before, the share of payments rose for {up} and fell for {down}.",
+    ),
+    "w_no_outreach": (
+        "Chưa có danh sách vận động nào để đánh giá.",
+        "No outreach list to assess yet.",
+    ),
+    "w_chart_trend": ("Tỷ lệ không dùng tiền mặt, 13 tuần gần nhất", "Cashless rate, the last 13 weeks"),
+    "w_chart_needed": (
+        "Khách hàng còn thiếu để đạt kế hoạch quý {period}",
+        "Customers still needed for the quarter {period} target",
+    ),
+    "w_chart_channels": (
+        "Thay đổi tỷ trọng lượt thanh toán theo nhóm kênh (4 tuần gần nhất so với 4 tuần trước)",
+        "Change in the share of payments by category (last 4 weeks vs the 4 before)",
+    ),
+    "w_generated": ("Tạo lúc {at} từ kho dữ liệu {source}.", "Generated {at} from the warehouse {source}."),
+    "w_download_html": ("Tải báo cáo (HTML)", "Download the report (HTML)"),
+    "w_download_pdf": ("Tải báo cáo (PDF)", "Download the report (PDF)"),
+    "w_pdf_unavailable": (
+        "Không tạo được PDF: máy chủ cần Chromium ({reason}).",
+        "Cannot make the PDF: the server needs Chromium ({reason}).",
+    ),
+    "month_target": ("Kế hoạch tháng", "Month target"),
+    "quarter_target": ("Kế hoạch quý", "Quarter target"),
+    "month_needed": ("Còn thiếu (tháng)", "Needed (month)"),
+    "quarter_needed": ("Còn thiếu (quý)", "Needed (quarter)"),
+    "year_needed": ("Còn thiếu (năm)", "Needed (year)"),
+    "quarter_pace": ("Cần mỗi tuần (quý)", "Per week (quarter)"),
+    "quarter_status": ("Đánh giá (quý)", "Status (quarter)"),
+    "net": ("Ròng", "Net"),
 }
 
 
+LANGUAGES = ("vi", "en")
+
+
 def lang() -> str:
+    """The language picked in the sidebar (Vietnamese unless switched)."""
     return st.session_state.get("lang", "vi")
 
 
-def t(key: str, **values) -> str:
-    """Text for `key` in the current language, with {placeholders} filled."""
+def t(key: str, language: str | None = None, **values) -> str:
+    """Text for `key` in `language` (default: the sidebar's), with {placeholders} filled."""
     vi, en = TEXT[key]
-    return (vi if lang() == "vi" else en).format(**values)
+    return (vi if (language or lang()) == "vi" else en).format(**values)

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
-from warehouse.bulk import fetch_frame
-from warehouse.snapshots import latest_status_sql
+from warehouse.access import Viewer, office_scope
+from warehouse.bulk import fetch_frame, to_epoch_days
 
 BY_CHOICES = ("province", "office", "commune")
 PROVINCE = "ALL"
@@ -33,11 +33,21 @@ def cashless_rate(cashless, active):
     return cashless / active if active else 0.0
 
 
+def scope(viewer: Viewer | None, office: str | None) -> str | None:
+    """The office a query reads: as asked for internal callers, narrowed to the viewer's scope otherwise."""
+    return office if viewer is None else office_scope(viewer, office)
+
+
 def customer_counts(
-    conn: Connection, as_of: dt.date, by: str = "office", office: str | None = None
+    conn: Connection,
+    as_of: dt.date,
+    by: str = "office",
+    office: str | None = None,
+    viewer: Viewer | None = None,
 ) -> pd.DataFrame:
     """Active and cashless customers at the end of `as_of`, per office, commune or for the province."""
     _check_by(by)
+    office = scope(viewer, office)
     if by == "commune":
         frame = fetch_frame(
             conn,
@@ -62,9 +72,15 @@ def customer_counts(
     return _province_total(frame) if by == "province" else frame
 
 
-def kpi(conn: Connection, as_of: dt.date, by: str = "office", office: str | None = None) -> pd.DataFrame:
+def kpi(
+    conn: Connection,
+    as_of: dt.date,
+    by: str = "office",
+    office: str | None = None,
+    viewer: Viewer | None = None,
+) -> pd.DataFrame:
     """The headline table: office_code, active_customers, cashless_customers, cashless_rate, ..."""
-    counts = customer_counts(conn, as_of, by, office)
+    counts = customer_counts(conn, as_of, by, office, viewer)
     counts["cashless_rate"] = cashless_rate(
         counts["cashless_customers"], counts["active_customers"]
     ).to_numpy()
@@ -73,10 +89,16 @@ def kpi(conn: Connection, as_of: dt.date, by: str = "office", office: str | None
 
 
 def value_rate(
-    conn: Connection, start: dt.date, end: dt.date, by: str = "office", office: str | None = None
+    conn: Connection,
+    start: dt.date,
+    end: dt.date,
+    by: str = "office",
+    office: str | None = None,
+    viewer: Viewer | None = None,
 ) -> pd.DataFrame:
     """Cashless share of the VND paid with paid_at in [start, end], per office/commune/province."""
     _check_by(by)
+    office = scope(viewer, office)
     table = "snapshot_commune_day" if by == "commune" else "snapshot_office_day"
     keys = "office_code, commune_id" if by == "commune" else "office_code"
     frame = fetch_frame(
@@ -95,42 +117,171 @@ def value_rate(
 
 
 def movements(
-    conn: Connection, start: dt.date, end: dt.date, by: str = "office", office: str | None = None
+    conn: Connection,
+    start: dt.date,
+    end: dt.date,
+    by: str = "office",
+    office: str | None = None,
+    viewer: Viewer | None = None,
 ) -> pd.DataFrame:
     """Converted and slipped customers between the end of `start` and the end of `end` (DESIGN §4).
 
     Slipped: cashless at start, active and not cashless at end. Converted: active and not cashless
-    at start, cashless at end. Exact per customer, read from the status changes (not payments).
+    at start, cashless at end.
+    """
+    frame = movement_series(conn, [start, end], by, office, viewer)
+    return frame.drop(columns=["start", "end"]).reset_index(drop=True)
+
+
+def movement_series(
+    conn: Connection,
+    days: list[dt.date],
+    by: str = "office",
+    office: str | None = None,
+    viewer: Viewer | None = None,
+) -> pd.DataFrame:
+    """`movements` between each pair of consecutive `days`, in one pass over the status changes.
+
+    Returns start, end, office_code (and commune_id), converted, slipped; exact per customer.
     """
     _check_by(by)
-    keys = "c.office_code, c.commune_id" if by == "commune" else "c.office_code"
-    frame = fetch_frame(
+    office = scope(viewer, office)
+    days = sorted(set(days))
+    people = fetch_frame(
         conn,
-        f"""
-        WITH at_start AS ({latest_status_sql(conn, "<= :start")}),
-             at_end AS ({latest_status_sql(conn, "<= :end")}),
-             states AS (
-               SELECT {keys},
-                 CASE WHEN c.contract_start <= :start AND (c.contract_end IS NULL OR c.contract_end > :start)
-                      THEN 1 ELSE 0 END AS active_start,
-                 CASE WHEN c.contract_start <= :end AND (c.contract_end IS NULL OR c.contract_end > :end)
-                      THEN 1 ELSE 0 END AS active_end,
-                 COALESCE(a.cashless, 0) AS status_start, COALESCE(b.cashless, 0) AS status_end
-               FROM customers c
-               LEFT JOIN at_start a ON a.customer_key = c.customer_key
-               LEFT JOIN at_end b ON b.customer_key = c.customer_key
-               WHERE {_office_filter("c.office_code", office)})
-        SELECT {keys.replace("c.", "")},
-          SUM(CASE WHEN active_start = 1 AND status_start = 0 AND active_end = 1 AND status_end = 1
-                   THEN 1 ELSE 0 END) AS converted,
-          SUM(CASE WHEN active_start = 1 AND status_start = 1 AND active_end = 1 AND status_end = 0
-                   THEN 1 ELSE 0 END) AS slipped
-        FROM states c GROUP BY {keys.replace("c.", "")} ORDER BY {keys.replace("c.", "")}
-        """,
-        {"start": start, "end": end, "office": office},
+        "SELECT customer_key, office_code, commune_id, contract_start, contract_end FROM customers "
+        f"WHERE {_office_filter('office_code', office)} ORDER BY customer_key",
+        {"office": office},
     )
-    frame = _as_counts(frame, ["converted", "slipped"])
-    return _province_total(frame) if by == "province" else frame
+    changes = fetch_frame(
+        conn,
+        "SELECT s.customer_key, s.day, CASE WHEN s.cashless THEN 1 ELSE 0 END AS cashless "
+        "FROM customer_status_changes s "
+        + ("" if office is None else "JOIN customers c ON c.customer_key = s.customer_key ")
+        + f"WHERE s.day <= :last AND {_office_filter('c.office_code', office)}",
+        {"last": days[-1], "office": office},
+    )
+    keys = people["customer_key"].to_numpy(dtype=np.int64)
+    start_day = to_epoch_days(people["contract_start"])
+    end_day = to_epoch_days(people["contract_end"])
+    change_key = changes["customer_key"].to_numpy(dtype=np.int64)
+    packed = to_epoch_days(changes["day"]) * 2 + changes["cashless"].to_numpy(dtype=np.int64)
+    position = np.searchsorted(keys, change_key)
+
+    def state(day: dt.date) -> tuple[np.ndarray, np.ndarray]:
+        epoch = (day - dt.date(1970, 1, 1)).days
+        latest = np.full(len(keys), -1, dtype=np.int64)  # latest day*2+flag per customer, -1 = none
+        upto = packed <= epoch * 2 + 1
+        np.maximum.at(latest, position[upto], packed[upto])
+        active = (start_day <= epoch) & (epoch < end_day)
+        return active, (latest >= 0) & (latest % 2 == 1)
+
+    group = ["office_code", "commune_id"] if by == "commune" else ["office_code"]
+    frames = []
+    before = state(days[0])
+    for first, last in zip(days, days[1:]):
+        after = state(last)
+        both_active = before[0] & after[0]
+        moved = people[group].assign(
+            converted=(both_active & ~before[1] & after[1]).astype(np.int64),
+            slipped=(both_active & before[1] & ~after[1]).astype(np.int64),
+        )
+        sums = moved.groupby(group, sort=True)[["converted", "slipped"]].sum().reset_index()
+        if by == "province":
+            sums = _province_total(sums)
+        frames.append(sums.assign(start=first, end=last))
+        before = after
+    if not frames:
+        return pd.DataFrame(columns=["start", "end", *group, "converted", "slipped"])
+    frame = pd.concat(frames, ignore_index=True)
+    columns = [
+        "start",
+        "end",
+        "office_code",
+        *(["commune_id"] if by == "commune" else []),
+        "converted",
+        "slipped",
+    ]
+    return frame[columns]
+
+
+def rate_history(
+    conn: Connection,
+    days: list[dt.date],
+    by: str = "office",
+    office: str | None = None,
+    viewer: Viewer | None = None,
+) -> pd.DataFrame:
+    """`kpi` as of each of `days` (e.g. month ends) in one read: day, office_code, counts and rate.
+
+    by: office or province. The snapshot rows are few (offices × days with changes), so the as-of
+    lookup for every day is a merge in memory.
+    """
+    if by not in ("office", "province"):
+        raise ValueError("rate_history is by office or province")
+    office = scope(viewer, office)
+    rows = fetch_frame(
+        conn,
+        "SELECT office_code, day, active AS active_customers, cashless AS cashless_customers "
+        f"FROM snapshot_office_day WHERE day <= :last AND {_office_filter('office_code', office)}",
+        {"last": max(days), "office": office},
+    )
+    codes = fetch_frame(
+        conn,
+        f"SELECT code AS office_code FROM offices WHERE {_office_filter('code', office)} ORDER BY code",
+        {"office": office},
+    )["office_code"]
+    grid = pd.MultiIndex.from_product([codes, sorted(set(days))], names=["office_code", "day"]).to_frame(
+        index=False
+    )
+    grid["day"] = pd.to_datetime(grid["day"]).astype("datetime64[s]")
+    rows["day"] = pd.to_datetime(rows["day"]).astype("datetime64[s]")
+    frame = pd.merge_asof(
+        grid.sort_values("day"), rows.sort_values("day"), on="day", by="office_code", direction="backward"
+    )
+    frame = _as_counts(frame, ["active_customers", "cashless_customers"])
+    if by == "province":
+        frame = frame.groupby("day", as_index=False)[["active_customers", "cashless_customers"]].sum()
+        frame.insert(0, "office_code", PROVINCE)
+    frame["cashless_rate"] = cashless_rate(frame["cashless_customers"], frame["active_customers"]).to_numpy()
+    frame["day"] = frame["day"].dt.date
+    return frame.sort_values(["office_code", "day"]).reset_index(drop=True)
+
+
+def kpi_changes(
+    conn: Connection,
+    as_of: dt.date,
+    by: str = "office",
+    office: str | None = None,
+    viewer: Viewer | None = None,
+) -> pd.DataFrame:
+    """`kpi` on `as_of` with the change in cashless customers and rate since a week and a month before."""
+    now = kpi(conn, as_of, by, office, viewer)
+    keys = ["office_code", "commune_id"] if by == "commune" else ["office_code"]
+    for label, day in (("week", week_before(as_of)), ("month", month_before(as_of))):
+        then = now[keys].merge(kpi(conn, day, by, office, viewer), on=keys, how="left")
+        now[f"cashless_change_{label}"] = now["cashless_customers"].to_numpy() - then[
+            "cashless_customers"
+        ].fillna(0).to_numpy(dtype="int64")
+        now[f"rate_change_{label}"] = (
+            now["cashless_rate"].to_numpy() - then["cashless_rate"].fillna(0).to_numpy()
+        )
+    return now
+
+
+def week_before(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=7)
+
+
+def month_before(day: dt.date) -> dt.date:
+    """The same day a month earlier (the month's last day when it has no such day)."""
+    return (pd.Timestamp(day) - pd.DateOffset(months=1)).date()
+
+
+def month_ends(first: dt.date, last: dt.date) -> list[dt.date]:
+    """Last day of every month from `first`'s to `last`'s, with `last` itself when mid-month."""
+    ends = [d.date() for d in pd.date_range(first, last, freq="ME")]
+    return ends if ends and ends[-1] == last else [*ends, last]
 
 
 def _office_filter(column: str, office: str | None) -> str:

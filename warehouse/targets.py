@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Connection, insert, select
 
-from warehouse import metrics
+from warehouse import access, metrics
+from warehouse.access import Viewer
 from warehouse.schema import offices, targets
 
 PERIOD_PATTERNS = {
@@ -123,6 +124,7 @@ def cascade(explicit: pd.DataFrame, start_rate: float, year: int) -> pd.DataFram
             {
                 "period_type": period.kind,
                 "period": period.label,
+                "start": period.start,
                 "end": period.end,
                 "target_rate": rate,
                 "explicit": is_explicit,
@@ -172,13 +174,19 @@ def status(projected: float, target: float) -> str:
 
 
 def target_status(
-    conn: Connection, as_of: dt.date, year: int | None = None, office: str | None = None
+    conn: Connection,
+    as_of: dt.date,
+    year: int | None = None,
+    office: str | None = None,
+    viewer: Viewer | None = None,
 ) -> pd.DataFrame:
     """Per office (and the province) and period of the year: target, actual, gap, pace, projection, status.
 
     Actual is the rate at period end for past periods, as of `as_of` for current and future ones.
+    A viewer limited to one office gets that office only (no province row).
     """
     year = year or as_of.year
+    office = metrics.scope(viewer, office)
     explicit = explicit_targets(conn, year)
     now = metrics.kpi(conn, as_of, by="office", office=office)
     if office is None:
@@ -195,6 +203,7 @@ def target_status(
                 "office_code": row.office_code,
                 "period_type": period.period_type,
                 "period": period.period,
+                "period_start": period.start,
                 "period_end": period.end,
                 "target_rate": period.target_rate,
                 "explicit": period.explicit,
@@ -241,6 +250,54 @@ def target_status(
     return frame
 
 
+def planned_targets(
+    conn: Connection, years: list[int], office: str | None = None, viewer: Viewer | None = None
+) -> pd.DataFrame:
+    """The cascaded plan of each office (and the province) for `years`, for the target line on charts.
+
+    Columns: office_code, period_type, period, start, end, target_rate, explicit.
+    """
+    office = metrics.scope(viewer, office)
+    codes = list(metrics.kpi(conn, dt.date(min(years), 1, 1), by="office", office=office)["office_code"])
+    if office is None:
+        codes.insert(0, metrics.PROVINCE)
+    frames = []
+    for year in sorted(set(years)):
+        explicit = explicit_targets(conn, year)
+        start = _rates(conn, dt.date(year - 1, 12, 31), office)
+        for code in codes:
+            mine = explicit[explicit["office_code"] == code]
+            if mine.empty:
+                continue  # no target for this office this year: nothing to cascade
+            frames.append(cascade(mine, start.get(code, 0.0), year).assign(office_code=code))
+    columns = ["office_code", "period_type", "period", "start", "end", "target_rate", "explicit"]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)[columns].dropna(subset=["target_rate"])
+
+
+def edit_target(
+    conn: Connection, viewer: Viewer, office_code: str, kind: str, label: str, rate: float
+) -> None:
+    """Set a target on behalf of `viewer` (role and office permitting), recorded in the audit log."""
+    viewer.require("edit_targets")
+    access.office_scope(viewer, office_code)
+    set_target(conn, office_code, kind, label, rate, viewer.username)
+    access.record(conn, viewer, "target_set", office_code, period_type=kind, period=label, target_rate=rate)
+
+
+def target_history(conn: Connection, viewer: Viewer, year: int | None = None) -> pd.DataFrame:
+    """Every target ever set that the viewer may see, newest first: who set which rate when."""
+    scope = access.office_scope(viewer)
+    query = select(targets).order_by(targets.c.set_at.desc(), targets.c.id.desc())
+    if scope is not None:
+        query = query.where(targets.c.office_code == scope)
+    rows = pd.DataFrame(conn.execute(query).all(), columns=[c.name for c in targets.columns])
+    if year is not None:
+        rows = rows[rows["period"].str.startswith(str(year))]
+    return rows.drop(columns=["id"]).reset_index(drop=True)
+
+
 def _rates(conn: Connection, day: dt.date, office: str | None) -> dict[str, float]:
     frame = metrics.kpi(conn, day, by="office", office=office)
     rates = dict(zip(frame["office_code"], frame["cashless_rate"]))
@@ -263,8 +320,20 @@ def parse_rate(text) -> float:
     return number / 100 if percent else number
 
 
-def import_targets(conn: Connection, table: pd.DataFrame, set_by: str) -> int:
-    """Store every row of a targets table (columns TARGET_COLUMNS) or none: errors name the row."""
+def read_targets_csv(source) -> pd.DataFrame:
+    """A targets CSV (path or file object) as text: UTF-8 with or without BOM, comma or semicolon."""
+    try:
+        return pd.read_csv(
+            source, dtype=str, keep_default_na=False, encoding="utf-8-sig", sep=None, engine="python"
+        )
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise TargetError(f"cannot read the targets file: {str(error).splitlines()[0]}") from None
+
+
+def import_targets(conn: Connection, table: pd.DataFrame, viewer: Viewer) -> int:
+    """Store every row of a targets table (columns TARGET_COLUMNS) or none: errors name the row.
+
+    Each row is an edit by `viewer`: role and office scope apply, and each is audited."""
     missing = [c for c in TARGET_COLUMNS if c not in table.columns]
     if missing:
         raise TargetError(f"missing column(s): {', '.join(missing)}")
@@ -284,15 +353,18 @@ def import_targets(conn: Connection, table: pd.DataFrame, set_by: str) -> int:
     with conn.begin_nested():
         for number, (office_code, kind, label, rate) in enumerate(rows, start=2):
             try:
-                set_target(conn, office_code, kind, label, rate, set_by)
-            except TargetError as error:
+                edit_target(conn, viewer, office_code, kind, label, rate)
+            except (TargetError, access.AccessDenied) as error:
                 raise TargetError(f"line {number}: {error}") from None
     return len(rows)
 
 
-def export_targets(conn: Connection) -> pd.DataFrame:
+def export_targets(conn: Connection, viewer: Viewer | None = None) -> pd.DataFrame:
     """The explicit targets in force, in the import format plus who set them and when."""
     latest = explicit_targets(conn)
+    scope = None if viewer is None else access.office_scope(viewer)
+    if scope is not None:
+        latest = latest[latest["office_code"] == scope]
     return (
         latest[TARGET_COLUMNS + ["set_by", "set_at"]].sort_values(TARGET_COLUMNS[:3]).reset_index(drop=True)
     )

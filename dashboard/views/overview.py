@@ -1,59 +1,183 @@
-"""Tổng quan / Overview: the province and each office as of a day."""
+"""Tổng quan / Overview: the province or one office on a day, its trend against plan, offices by gap."""
 
 from __future__ import annotations
 
-import plotly.express as px
+import plotly.graph_objects as go
 import streamlit as st
 
-from cashless.formatting import fmt_int, fmt_rate
-from dashboard import data
+from cashless.formatting import fmt_int, fmt_points, fmt_rate, fmt_signed_int
+from dashboard import data, filters
 from dashboard.i18n import lang, t
+from dashboard.tables import show_table, style_chart
+from warehouse.metrics import PROVINCE, month_ends
 
-first, last = data.data_period()
-st.title(t("app_title"))
-if last is None:
-    st.info(t("no_data"))
-    st.stop()
+viewer, first, last = filters.start_page("overview")
+as_of, office = filters.as_of(), filters.office()
+scope_code = office or PROVINCE
+by = "office" if office else "province"
 
-as_of = st.sidebar.date_input(t("as_of"), value=last, min_value=first, max_value=last, format="DD/MM/YYYY")
-province = data.kpi(as_of, "province", None).iloc[0]
-offices = data.kpi(as_of, "office", None)
-
+# KPI cards (the office's, or one commune's when picked) -------------------------------------------
+now = data.kpi_changes(viewer, as_of, by, office).iloc[0]
+month_start = as_of.replace(day=1)
+value = data.value_rate(viewer, month_start, as_of, by, office).iloc[0]
+if office is not None:
+    communes = data.kpi_changes(viewer, as_of, "commune", office)
+    names = dict(zip(communes["commune_id"], communes["commune"]))
+    commune = st.sidebar.selectbox(
+        t("commune"),
+        [None, *names],
+        format_func=lambda cid: t("all_communes") if cid is None else names[cid] or "—",
+        key="overview_commune",
+    )
+    if commune is not None:
+        now = communes.set_index("commune_id").loc[commune]
+        values = data.value_rate(viewer, month_start, as_of, "commune", office).set_index("commune_id")
+        value = values.loc[commune] if commune in values.index else {"value_rate": 0.0}
+        st.caption(f"{t('commune')}: {names[commune]}")
 st.subheader(
     t(
         "headline",
-        cashless=fmt_int(province["cashless_customers"], lang()),
-        active=fmt_int(province["active_customers"], lang()),
-        rate=fmt_rate(province["cashless_rate"], lang()),
+        cashless=fmt_int(now["cashless_customers"], lang()),
+        active=fmt_int(now["active_customers"], lang()),
+        rate=fmt_rate(now["cashless_rate"], lang()),
     )
 )
-cards = st.columns(3)
-cards[0].metric(t("cashless_customers"), fmt_int(province["cashless_customers"], lang()))
-cards[1].metric(t("active_customers"), fmt_int(province["active_customers"], lang()))
-cards[2].metric(t("cashless_rate"), fmt_rate(province["cashless_rate"], lang()))
+cards = st.columns(5)
+cards[0].metric(
+    t("card_cashless"),
+    fmt_int(now["cashless_customers"], lang()),
+    delta=f"{fmt_signed_int(now['cashless_change_week'], lang())} · {t('week_short')}",
+    help=t("since_week"),
+    border=True,
+)
+cards[1].metric(
+    t("card_rate"),
+    fmt_rate(now["cashless_rate"], lang()),
+    delta=f"{fmt_points(now['rate_change_week'], lang())} · {t('week_short')}",
+    help=t("since_week"),
+    border=True,
+)
+cards[2].metric(
+    t("change_month"),
+    fmt_signed_int(now["cashless_change_month"], lang()),
+    delta=fmt_points(now["rate_change_month"], lang()),
+    help=t("since_month"),
+    border=True,
+)
+cards[3].metric(t("card_active"), fmt_int(now["active_customers"], lang()), border=True)
+cards[4].metric(
+    t("card_value_rate"), fmt_rate(value["value_rate"], lang()), help=t("value_rate_help"), border=True
+)
 
-st.subheader(t("by_office"))
-chart = px.bar(
-    offices.sort_values("cashless_rate"),
-    x="cashless_rate",
-    y="office_name",
-    orientation="h",
-    labels={"cashless_rate": t("cashless_rate"), "office_name": t("office")},
-)
-chart.update_xaxes(tickformat=".0%", range=[0, 1])
-st.plotly_chart(chart, use_container_width=True)
-shown = offices[["office_code", "office_name", "active_customers", "cashless_customers", "cashless_rate"]]
-st.dataframe(
-    shown,
-    hide_index=True,
-    column_config={
-        "office_code": st.column_config.TextColumn(t("office_code")),
-        "office_name": st.column_config.TextColumn(t("office")),
-        "active_customers": st.column_config.NumberColumn(t("active_customers"), format="localized"),
-        "cashless_customers": st.column_config.NumberColumn(t("cashless_customers"), format="localized"),
-        "cashless_rate": st.column_config.NumberColumn(t("cashless_rate"), format="percent"),
+# gap to this month's target ----------------------------------------------------------------------
+status = data.target_status(viewer, as_of, as_of.year, office)
+current = status[
+    (status["period_start"] <= as_of) & (status["period_end"] >= as_of) & status["target_rate"].notna()
+]
+mine = current[current["office_code"] == scope_code].set_index("period_type")
+if mine.empty:
+    st.info(t("no_targets", year=as_of.year))
+else:
+    parts = []
+    for kind in ("month", "quarter", "year"):
+        if kind in mine.index:
+            row = mine.loc[kind]
+            parts.append(
+                f"**{t('period_' + kind)} {row['period']}**: {t('target_rate').lower()} "
+                f"{fmt_rate(row['target_rate'], lang())} · "
+                f"{t('still_needed', n=fmt_int(row['customers_needed'], lang()))} · "
+                f"{t('status_' + row['status'])}"
+            )
+    st.markdown("  \n".join(parts))
+
+# trend against the plan --------------------------------------------------------------------------
+days = tuple(month_ends(first, as_of))
+history = data.rate_history(viewer, days, "office", office)
+figure = go.Figure()
+if office is None:
+    province = data.rate_history(viewer, days, "province", None)
+    names = dict(zip(data.offices(viewer)["code"], data.offices(viewer)["name"]))
+    for code, rows in history.groupby("office_code"):
+        figure.add_scatter(
+            x=rows["day"],
+            y=rows["cashless_rate"],
+            name=names.get(code, code),
+            mode="lines",
+            line={"width": 1},
+        )
+    figure.add_scatter(
+        x=province["day"], y=province["cashless_rate"], name=t("all_offices"), mode="lines+markers",
+        line={"width": 4, "color": "black"},
+    )  # fmt: skip
+else:
+    figure.add_scatter(
+        x=history["day"], y=history["cashless_rate"], name=t("cashless_rate"), mode="lines+markers",
+        line={"width": 4},
+    )  # fmt: skip
+plan = data.planned_targets(viewer, tuple(range(days[0].year, as_of.year + 1)), office)
+plan = plan[(plan["office_code"] == scope_code) & (plan["period_type"] == "month")]
+if not plan.empty:
+    figure.add_scatter(
+        x=plan["end"], y=plan["target_rate"], name=t("trend_target"), mode="lines",
+        line={"dash": "dash", "width": 3, "color": "firebrick"},
+    )  # fmt: skip
+figure.update_layout(title=t("trend"), height=420)
+figure.update_xaxes(tickformat="%m/%Y")
+st.plotly_chart(style_chart(figure), key="overview_trend")
+
+# offices ranked by gap ---------------------------------------------------------------------------
+if office is None:
+    st.subheader(t("ranked_by_gap"))
+    kind = (
+        st.segmented_control(
+            t("gap_period"),
+            ["month", "quarter", "year"],
+            default="month",
+            format_func=lambda k: t(f"period_{k}"),
+            key="overview_gap_period",
+        )
+        or "month"
+    )
+    ranked = current[(current["period_type"] == kind) & (current["office_code"] != PROVINCE)]
+    if ranked.empty:
+        st.info(t("no_targets", year=as_of.year))
+    else:
+        ranked = ranked.merge(data.offices(viewer), left_on="office_code", right_on="code")
+        ranked = ranked.rename(columns={"name": "office"}).sort_values("customers_needed", ascending=False)
+        ranked["status"] = ranked["status"].map(lambda s: t(f"status_{s}"))
+        show_table(
+            ranked,
+            {
+                "office": "text",
+                "period": "text",
+                "target_rate": "rate",
+                "actual_rate": "rate",
+                "customers_needed": "int",
+                "weekly_pace": "int",
+                "projected_rate": "rate",
+                "status": "text",
+            },
+            f"gap_{kind}_{as_of}.csv",
+            "overview_gap",
+        )
+
+# figures by office or commune --------------------------------------------------------------------
+st.subheader(t("by_commune") if office else t("by_office"))
+table = data.kpi_changes(viewer, as_of, "commune" if office else "office", office)
+name_column = "commune" if office else "office_name"
+table = table.rename(columns={name_column: "office" if not office else "commune"})
+show_table(
+    table.sort_values("cashless_rate"),
+    {
+        ("commune" if office else "office"): "text",
+        "active_customers": "int",
+        "cashless_customers": "int",
+        "cashless_rate": "rate",
+        "cashless_change_week": "signed",
+        "rate_change_week": "points",
+        "cashless_change_month": "signed",
+        "rate_change_month": "points",
     },
-)
-st.download_button(
-    t("download_csv"), shown.to_csv(index=False).encode("utf-8-sig"), file_name=f"kpi_{as_of}.csv"
+    f"kpi_{scope_code}_{as_of}.csv",
+    "overview_offices",
 )

@@ -128,3 +128,85 @@ def test_bad_target_file_names_the_line(loaded_url, tmp_path):
     done = run(["targets", "import", str(plan)], loaded_url, check=False)
     assert done.returncode == 1 and "line 3" in done.stderr and "2025-13" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_report_weekly_writes_html_with_the_sentences(loaded_url, tmp_path):
+    html = tmp_path / "week.html"
+    out = run(["report", "weekly", "--as-of", "2025-02-28", "-o", str(html)], loaded_url).stdout
+    assert "written to" in out
+    text = html.read_text(encoding="utf-8")
+    assert "Đến hết ngày 28/02/2025, toàn tỉnh có 5/9 khách hàng không dùng tiền mặt, đạt 55,56%." in text
+    assert "So với tuần trước (21/02/2025): +1 khách hàng, tỷ lệ +11,11 điểm %." in text
+    english = tmp_path / "week-en.html"
+    run(
+        [
+            "report",
+            "weekly",
+            "--as-of",
+            "2025-02-28",
+            "--lang",
+            "en",
+            "--office",
+            "PA1102",
+            "-o",
+            str(english),
+        ],
+        loaded_url,
+    )
+    text = english.read_text(encoding="utf-8")
+    assert "By the end of 28/02/2025" not in text  # English dates are ISO
+    assert "By the end of 2025-02-28, Điện lực Yên Sơn had 3 of 5 customers paying cashless: 60.00%." in text
+    assert "TP Tuyên Quang" not in text  # one office's review holds nothing of another
+
+
+def test_report_weekly_pdf(loaded_url, tmp_path):
+    from dashboard.chromium import chromium_path
+
+    if chromium_path() is None:
+        pytest.skip("no Chromium to print the PDF")
+    pdf = tmp_path / "week.pdf"
+    run(["report", "weekly", "--as-of", "2025-02-28", "-o", str(pdf)], loaded_url)
+    content = pdf.read_bytes()
+    assert content.startswith(b"%PDF-") and len(content) > 20_000
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["report", "weekly", "-o", "week.docx"], "written as .html or .pdf"),
+        (["report", "weekly", "--office", "PA9999", "-o", "w.html"], "unknown office code 'PA9999'"),
+        (["users", "add", "x", "--role", "manager"], "a manager needs --office"),
+        (["users", "disable", "nobody"], "no user 'nobody'"),
+    ],
+)
+def test_report_and_users_errors_are_one_line(loaded_url, args, message, tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "cashless.cli", *args],
+        env={**os.environ, "DATABASE_URL": loaded_url},
+        capture_output=True,
+        text=True,
+        input="password-123\n",
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert (
+        message in done.stderr
+        and len(done.stderr.strip().splitlines()) == 1
+        and "Traceback" not in done.stderr
+    )
+
+
+def test_users_add_list_disable(loaded_url):
+    env = {**os.environ, "DATABASE_URL": loaded_url}
+    command = [sys.executable, "-m", "cashless.cli", "users"]
+    added = subprocess.run(
+        [*command, "add", "ys", "--role", "manager", "--office", "PA1102"],
+        env=env, input="secret-pass\n", capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    assert "user ys (manager PA1102) added" in added.stdout
+    listed = run(["users", "list"], loaded_url).stdout
+    assert "ys" in listed and "manager" in listed and "secret-pass" not in listed
+    run(["users", "disable", "ys"], loaded_url)
+    assert "False" in run(["users", "list"], loaded_url).stdout

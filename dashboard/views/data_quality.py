@@ -1,0 +1,60 @@
+"""Dữ liệu / Data quality: every load run, and the rows it quarantined with their reasons."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import auth, data
+from dashboard.i18n import t
+from dashboard.tables import show_table
+
+viewer = auth.current_viewer()
+st.title(t("data_quality"))
+
+runs = data.load_history(viewer)
+st.subheader(t("load_runs"))
+if runs.empty:
+    st.info(t("no_runs"))
+    st.stop()
+runs["run_status"] = runs["status"].map(lambda s: t(f"run_status_{s}"))
+show_table(
+    runs,
+    {
+        "file_name": "text",
+        "kind": "text",
+        "run_status": "text",
+        "started_at": "datetime",
+        "rows_read": "int",
+        "rows_loaded": "int",
+        "rows_updated": "int",
+        "rows_quarantined": "int",
+        "message": "text",
+    },
+    "load_runs.csv",
+    "quality_runs",
+)
+
+st.subheader(t("quarantine"))
+reasons = data.quarantine_reasons(viewer)
+if reasons.empty:
+    st.success(t("no_quarantine"))
+    st.stop()
+st.markdown(f"**{t('quarantine_reasons')}**")
+show_table(
+    reasons,
+    {"kind": "text", "column_name": "text", "reason": "text", "rows": "int"},
+    "quarantine_reasons.csv",
+    "quality_reasons",
+)
+
+with_rows = runs[runs["rows_quarantined"] > 0]
+choices = [None, *with_rows["id"].tolist()]
+files = dict(zip(with_rows["id"], with_rows["file_name"]))
+run_id = st.selectbox(
+    t("file_name"), choices, format_func=lambda i: t("all_runs") if i is None else files[i], key="quality_run"
+)
+rows = data.quarantined_rows(viewer, run_id)
+columns = {"file_name": "text", "row_number": "text", "column_name": "text", "reason": "text"}
+if "raw_row" in rows.columns:
+    columns["raw_row"] = "text"
+show_table(rows, columns, "quarantine.csv", "quality_rows")

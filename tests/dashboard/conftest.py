@@ -1,0 +1,48 @@
+"""A warehouse holding the hand-made province (tests/warehouse/province_fixture.py) up to February,
+two targets, and one account per role, for the page tests."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from tests.warehouse.province_fixture import write_fixture
+from warehouse.access import Viewer, add_user
+from warehouse.db import make_engine
+from warehouse.loading import load_files
+from warehouse.migrate import upgrade
+from warehouse.targets import import_targets
+
+PASSWORD = "page-tests-1"
+USERS = {
+    "admin": ("admin", None),
+    "boss": ("executive", None),
+    "plan": ("planner", None),
+    "yenson": ("manager", "PA1102"),
+}
+# PA1101: 80% for 2025 (cascades from 0% on 31/12/2024); PA1102: 70% for Q1 2025.
+TARGETS = pd.DataFrame(
+    [("PA1101", "year", "2025", "80%"), ("PA1102", "quarter", "2025-Q1", "0.7")],
+    columns=["office_code", "period_type", "period", "target_rate"],
+)
+
+
+def build_fixture_warehouse(folder) -> str:
+    """Load the fixture into a fresh SQLite file under `folder`; returns its URL."""
+    url = f"sqlite:///{folder / 'pages.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    paths = write_fixture(folder)
+    load_files(engine, "customers", [paths[0]])
+    load_files(engine, "payments", paths[1:3])  # January and February
+    with engine.begin() as conn:
+        import_targets(conn, TARGETS, Viewer("fixture", "admin"))
+        for username, (role, office) in USERS.items():
+            add_user(conn, username, PASSWORD, role, office)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="module")
+def fixture_url(tmp_path_factory):
+    return build_fixture_warehouse(tmp_path_factory.mktemp("pages"))

@@ -1,0 +1,160 @@
+"""Payment channels: the mix over time, the raw names the catalog does not know, and mapping them.
+
+The raw channel text is stored as written and the catalog is joined at query time (DESIGN §3), so
+mapping a new name corrects history: the snapshots are marked stale from the first day it was used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import Connection, insert, select, text
+
+from etl.text import fold_text
+from warehouse import access
+from warehouse.access import Viewer
+from warehouse.bulk import fetch_frame
+from warehouse.metrics import _office_filter, cashless_rate, scope
+from warehouse.schema import channels
+from warehouse.snapshots import mark_dirty
+
+CATEGORIES = (
+    "bank",
+    "auto_debit",
+    "intermediary",
+    "e_wallet",
+    "post_office",
+    "counter_cash",
+    "collector_cash",
+)
+UNKNOWN = "unknown"
+
+_CATALOG_JOIN = (
+    "FROM snapshot_channel_day s JOIN channel_names n ON n.id = s.channel_name_id "
+    "LEFT JOIN channels c ON c.key = n.key"
+)
+
+
+def channel_mix(
+    conn: Connection,
+    start: dt.date,
+    end: dt.date,
+    office: str | None = None,
+    viewer: Viewer | None = None,
+    by_office: bool = False,
+) -> pd.DataFrame:
+    """Payments and VND per month, category and channel with paid_at in [start, end].
+
+    Columns: month (first day), [office_code,] category, channel, is_cashless, payments, amount.
+    Raw names not in the catalog appear as category 'unknown', channel = the raw text, not cashless.
+    """
+    office = scope(viewer, office)
+    group = "s.office_code, " if by_office else ""
+    frame = fetch_frame(
+        conn,
+        f"SELECT s.day, {group}COALESCE(c.category, '{UNKNOWN}') AS category, "
+        "COALESCE(c.channel, n.raw_text) AS channel, "
+        "CASE WHEN c.is_cashless THEN 1 ELSE 0 END AS is_cashless, "
+        f"SUM(s.payments) AS payments, SUM(s.amount) AS amount {_CATALOG_JOIN} "
+        f"WHERE s.day >= :start AND s.day <= :end AND {_office_filter('s.office_code', office)} "
+        f"GROUP BY s.day, {group}COALESCE(c.category, '{UNKNOWN}'), COALESCE(c.channel, n.raw_text), "
+        "CASE WHEN c.is_cashless THEN 1 ELSE 0 END",
+        {"start": start, "end": end, "office": office},
+    )
+    columns = ["month", *(["office_code"] if by_office else []), "category", "channel", "is_cashless"]
+    columns += ["payments", "amount"]
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    frame["month"] = pd.to_datetime(frame["day"]).dt.to_period("M").dt.start_time.dt.date
+    frame[["payments", "amount"]] = frame[["payments", "amount"]].apply(pd.to_numeric).astype("int64")
+    frame["is_cashless"] = frame["is_cashless"].astype(bool)
+    monthly = frame.groupby(columns[:-2], as_index=False)[["payments", "amount"]].sum()
+    return monthly.sort_values(columns[:-3]).reset_index(drop=True)
+
+
+def category_shares(mix: pd.DataFrame) -> pd.DataFrame:
+    """Per month (and office, if `mix` has it) and category: payments, amount, shares of the totals."""
+    keys = ["month", "office_code"] if "office_code" in mix.columns else ["month"]
+    by_category = mix.groupby([*keys, "category"], as_index=False)[["payments", "amount"]].sum()
+    totals = by_category.groupby(keys)[["payments", "amount"]].transform("sum")
+    by_category["payment_share"] = cashless_rate(by_category["payments"], totals["payments"]).to_numpy()
+    by_category["amount_share"] = cashless_rate(by_category["amount"], totals["amount"]).to_numpy()
+    return by_category
+
+
+def channel_shares(mix: pd.DataFrame) -> pd.DataFrame:
+    """`mix` with each row's payment_share and amount_share of its month's (and office's) totals."""
+    keys = ["month", "office_code"] if "office_code" in mix.columns else ["month"]
+    totals = mix.groupby(keys)[["payments", "amount"]].transform("sum")
+    return mix.assign(
+        payment_share=cashless_rate(mix["payments"], totals["payments"]).to_numpy(),
+        amount_share=cashless_rate(mix["amount"], totals["amount"]).to_numpy(),
+    )
+
+
+def unknown_channels(conn: Connection) -> pd.DataFrame:
+    """Raw channel names with no catalog entry: raw_text, payments, amount, first_day, last_day."""
+    frame = fetch_frame(
+        conn,
+        "SELECT n.raw_text, COALESCE(SUM(s.payments), 0) AS payments, COALESCE(SUM(s.amount), 0) AS amount, "
+        "MIN(s.day) AS first_day, MAX(s.day) AS last_day FROM channel_names n "
+        "LEFT JOIN channels c ON c.key = n.key LEFT JOIN snapshot_channel_day s ON s.channel_name_id = n.id "
+        "WHERE c.key IS NULL GROUP BY n.raw_text ORDER BY 2 DESC, n.raw_text",
+    )
+    for column in ("payments", "amount"):
+        frame[column] = pd.to_numeric(frame[column]).astype("int64")
+    for column in ("first_day", "last_day"):
+        frame[column] = pd.to_datetime(frame[column]).dt.date
+    return frame
+
+
+def catalog(conn: Connection) -> pd.DataFrame:
+    """The channel catalog: raw_name, channel, category, is_cashless."""
+    query = select(channels.c.raw_name, channels.c.channel, channels.c.category, channels.c.is_cashless)
+    rows = conn.execute(query.order_by(channels.c.category, channels.c.channel, channels.c.raw_name)).all()
+    return pd.DataFrame(rows, columns=["raw_name", "channel", "category", "is_cashless"])
+
+
+def map_channel(
+    conn: Connection, viewer: Viewer, raw_text: str, channel: str, category: str, is_cashless: bool
+) -> dt.date | None:
+    """Add a raw name to the catalog and mark snapshots stale from its first use (returned).
+
+    The caller refreshes the snapshots (warehouse.snapshots.refresh_snapshots) after commit.
+    """
+    viewer.require("edit_catalog")
+    if category not in CATEGORIES:
+        raise ValueError(f"category must be one of {', '.join(CATEGORIES)}, not '{category}'")
+    if not channel.strip():
+        raise ValueError("a channel name is required")
+    key = fold_text(raw_text)
+    if conn.scalar(select(channels.c.key).where(channels.c.key == key)) is not None:
+        raise ValueError(f"'{raw_text}' is already in the catalog")
+    conn.execute(
+        insert(channels).values(
+            key=key, raw_name=raw_text, channel=channel.strip(), category=category, is_cashless=is_cashless
+        )
+    )
+    # The channel table of the snapshots holds every day a name was used (or the load left the
+    # snapshots dirty from an earlier day, which mark_dirty keeps).
+    first = conn.execute(
+        text(
+            "SELECT MIN(s.day) FROM snapshot_channel_day s JOIN channel_names n ON n.id = s.channel_name_id "
+            "WHERE n.key = :key"
+        ),
+        {"key": key},
+    ).scalar()
+    access.record(
+        conn,
+        viewer,
+        "catalog_map",
+        raw_text=raw_text,
+        channel=channel,
+        category=category,
+        cashless=is_cashless,
+    )
+    if first is not None:
+        first = pd.Timestamp(first).date()
+        mark_dirty(conn, first)
+    return first
