@@ -88,19 +88,43 @@ def comparison_table(backtest: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["score", *COMPARED])
 
 
+def best_baseline(backtest: dict) -> dict:
+    """The better baseline's figure for each compared metric (higher AUC and lift, lower the rest)."""
+    baselines = [backtest[name] for name in SCORES[1:] if name in backtest]
+    higher = ("roc_auc", "pr_auc", "top_decile_lift")
+    return {key: (max if key in higher else min)(b[key] for b in baselines) for key in COMPARED}
+
+
 def lift_ratios(backtest: dict) -> dict:
     """How the model compares with the better baseline on the top decile, both ways of reading it.
 
     lift: the model's top-decile lift over the better baseline's. wasted_visits: the better
     baseline's share of top-decile households that went cashless on their own over the model's.
     """
-    baselines = [backtest[name] for name in SCORES[1:] if name in backtest]
-    model = backtest["model"]
-    best_lift = max(b["top_decile_lift"] for b in baselines)
-    fewest_wasted = min(b["top_decile_self_converted"] for b in baselines)
+    model, best = backtest["model"], best_baseline(backtest)
+    best_lift, fewest_wasted = best["top_decile_lift"], best["top_decile_self_converted"]
     return {
         "lift": model["top_decile_lift"] / best_lift,
         "wasted_visits": fewest_wasted / model["top_decile_self_converted"]
         if model["top_decile_self_converted"] > 0
         else float("inf"),
     }
+
+
+def lift_table(backtest: dict) -> pd.DataFrame:
+    """Per score and tenth of households (highest scores first): rate still not cashless, and its lift."""
+    rows = [
+        {"score": name, "decile": k, "rate": rate, "lift": rate / backtest[name]["base_rate"]}
+        for name in SCORES
+        if name in backtest
+        for k, rate in enumerate(backtest[name]["gains"], start=1)
+    ]
+    return pd.DataFrame(rows, columns=["score", "decile", "rate", "lift"])
+
+
+def calibration_frame(backtest: dict) -> pd.DataFrame:
+    """Every score's calibration table stacked: score, bin, rows, predicted, observed."""
+    frames = [
+        pd.DataFrame(backtest[name]["calibration"]).assign(score=name) for name in SCORES if name in backtest
+    ]
+    return pd.concat(frames, ignore_index=True)[["score", "bin", "rows", "predicted", "observed"]]

@@ -74,7 +74,7 @@ def outreach_candidates(
     scope = access.office_scope(viewer, office)
     latest = latest_scores(conn)
     if latest is None:
-        return pd.DataFrame(columns=CANDIDATE_COLUMNS)
+        return pd.DataFrame(columns=["rank", *CANDIDATE_COLUMNS])
     version, as_of = latest
     listed_since = (pd.Timestamp(as_of) - pd.DateOffset(months=settings.horizon_months)).date()
     conditions = ["s.model_version = :version", "s.as_of = :as_of"]
@@ -108,6 +108,7 @@ def outreach_candidates(
         params["limit"] = int(limit)
     frame = fetch_frame(conn, sql, params, columns=CANDIDATE_COLUMNS)
     frame["score"] = frame["score"].astype(float)
+    frame.insert(0, "rank", range(1, len(frame) + 1))
     return frame
 
 
@@ -222,6 +223,8 @@ def outreach_lists_table(conn: Connection, viewer: Viewer, office: str | None = 
     )
     frame = fetch_frame(conn, sql, {"office": scope})
     frame["control"] = pd.to_numeric(frame["control"]).astype("int64")
+    frame["created_at"] = pd.to_datetime(frame["created_at"])
+    frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
     return frame
 
 
@@ -253,25 +256,33 @@ def list_members(
     return frame
 
 
+def list_sheet(
+    conn: Connection, viewer: Viewer, list_id: int, fmt: str, lang: str = "vi"
+) -> tuple[bytes, int]:
+    """The list's contacted households as XLSX or CSV bytes, and how many (not recorded: see record_export)."""
+    viewer.require("export")
+    members = list_members(conn, viewer, list_id)
+    return sheet_bytes(build_sheet(members, lang), fmt, lang), len(members)
+
+
+def record_export(
+    conn: Connection, viewer: Viewer, list_id: int, fmt: str, file_name: str, rows: int
+) -> None:
+    """Note in the audit log that the viewer took the list away as a file: who, when, office, rows."""
+    viewer.require("export")
+    row = _list_row(conn, viewer, list_id)
+    access.record(
+        conn, viewer, "export", row["office_code"], rows=rows, file=file_name, list_id=list_id, format=fmt
+    )
+
+
 def export_list(
     conn: Connection, viewer: Viewer, list_id: int, fmt: str, file_name: str, lang: str = "vi"
 ) -> tuple[bytes, int]:
     """The list's contacted households as an XLSX or CSV file's bytes, recorded in the audit log."""
-    viewer.require("export")
-    row = _list_row(conn, viewer, list_id)
-    members = list_members(conn, viewer, list_id)
-    data = sheet_bytes(build_sheet(members, lang), fmt, lang)
-    access.record(
-        conn,
-        viewer,
-        "export",
-        row["office_code"],
-        rows=len(members),
-        file=file_name,
-        list_id=list_id,
-        format=fmt,
-    )
-    return data, len(members)
+    data, rows = list_sheet(conn, viewer, list_id, fmt, lang)
+    record_export(conn, viewer, list_id, fmt, file_name, rows)
+    return data, rows
 
 
 def record_outcomes(conn: Connection, viewer: Viewer, list_id: int, updates: pd.DataFrame) -> int:
@@ -409,4 +420,6 @@ def measure_effects(members: pd.DataFrame, measured_on: dt.date) -> pd.DataFrame
     table["measured_on"] = measured_on
     as_of = pd.to_datetime(table["as_of"])
     table["days"] = (pd.Timestamp(measured_on) - as_of).dt.days
+    table["as_of"] = as_of.dt.date
+    table["created_at"] = pd.to_datetime(table["created_at"])
     return table.sort_values("list_id", ascending=False).reset_index(drop=True)

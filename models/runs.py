@@ -214,18 +214,12 @@ def latest_scores(conn: Connection) -> tuple[str, dt.date] | None:
     return row[0], pd.Timestamp(row[1]).date()
 
 
-def score_distribution(
-    conn: Connection, viewer: Viewer, office: str | None = None, bins: int = 20
-) -> pd.DataFrame:
-    """Households per office, score bin and band in the newest scores (office-scoped, no personal data).
-
-    Columns: office_code, bin_start, bin_end, risk_band, households.
-    """
+def _latest_scored(conn: Connection, viewer: Viewer, office: str | None) -> pd.DataFrame:
+    """office_code, score, risk_band of the newest scores the viewer may see (no personal data)."""
     scope = access.office_scope(viewer, office)
     latest = latest_scores(conn)
-    columns = ["office_code", "bin_start", "bin_end", "risk_band", "households"]
     if latest is None:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=["office_code", "score", "risk_band"])
     query = (
         "SELECT c.office_code, s.score, s.risk_band FROM scores s "
         "JOIN customers c ON c.customer_key = s.customer_key "
@@ -234,8 +228,29 @@ def score_distribution(
     if scope is not None:
         query += " AND c.office_code = :office"
     frame = fetch_frame(conn, query, {"version": latest[0], "as_of": latest[1], "office": scope})
+    return frame.astype({"score": float})
+
+
+def score_distribution(
+    conn: Connection, viewer: Viewer, office: str | None = None, bins: int = 20
+) -> pd.DataFrame:
+    """Households per office and score bin in the newest scores, and their share of the office's.
+
+    Columns: office_code, bin_start, bin_end, households, share (office-scoped, no personal data).
+    """
+    frame = _latest_scored(conn, viewer, office)
     edges = np.linspace(0, 1, bins + 1)
     position = np.clip(np.floor(frame["score"].to_numpy(dtype=float) * bins), 0, bins - 1).astype(int)
     frame = frame.assign(bin_start=edges[position], bin_end=edges[position + 1])
-    table = frame.groupby(["office_code", "bin_start", "bin_end", "risk_band"]).size()
-    return table.rename("households").reset_index()[columns]
+    table = frame.groupby(["office_code", "bin_start", "bin_end"]).size().rename("households").reset_index()
+    table["share"] = table["households"] / table.groupby("office_code")["households"].transform("sum")
+    return table[["office_code", "bin_start", "bin_end", "households", "share"]]
+
+
+def score_summary(conn: Connection, viewer: Viewer, office: str | None = None) -> pd.DataFrame:
+    """Per office in the newest scores: households scored, per risk band, and the mean score."""
+    frame = _latest_scored(conn, viewer, office)
+    bands = frame.groupby(["office_code", "risk_band"]).size().unstack(fill_value=0)
+    bands = bands.reindex(columns=["high", "medium", "low"], fill_value=0)
+    summary = frame.groupby("office_code").agg(households=("score", "size"), mean_score=("score", "mean"))
+    return summary.join(bands).reset_index()

@@ -6,11 +6,14 @@ import numpy as np
 import pytest
 
 from models.evaluation import (
+    best_baseline,
+    calibration_frame,
     calibration_table,
     comparison_table,
     evaluate_scores,
     gains,
     lift_ratios,
+    lift_table,
     top_share_rate,
 )
 
@@ -71,6 +74,10 @@ def test_model_against_baselines():
     table = comparison_table(backtest)
     assert list(table["score"]) == ["model", "commune_rate", "never_cashless"]
     assert list(table["roc_auc"]) == [0.73, 0.62, 0.58]
+    assert best_baseline(backtest) == {
+        "roc_auc": 0.62, "pr_auc": 0.9, "brier": 0.1, "top_decile_lift": 1.05,
+        "top_decile_self_converted": 0.06, "calibration_error": 0.01,
+    }  # fmt: skip
     ratios = lift_ratios(backtest)
     assert ratios["lift"] == pytest.approx(1.10 / 1.05)
     assert ratios["wasted_visits"] == pytest.approx(2.0)
@@ -78,3 +85,18 @@ def test_model_against_baselines():
 
 def _others(auc: float) -> dict:
     return {"roc_auc": auc, "pr_auc": 0.9, "brier": 0.1, "calibration_error": 0.01}
+
+
+def test_lift_and_calibration_frames_for_the_page():
+    backtest = {
+        name: evaluate_scores(LABELS, scores)
+        for name, scores in (("model", RANKED), ("commune_rate", [0.5] * 10))
+    }
+    lift = lift_table(backtest)
+    model = lift[lift["score"] == "model"]
+    assert list(model["decile"]) == list(range(1, 11))
+    assert list(model["lift"]) == pytest.approx([2.5, 0, 2.5, 2.5, 0, 0, 2.5, 0, 0, 0])
+    assert list(lift.loc[lift["score"] == "commune_rate", "lift"]) == pytest.approx([1.0] * 10)
+    calibration = calibration_frame(backtest)
+    assert list(calibration.columns) == ["score", "bin", "rows", "predicted", "observed"]
+    assert len(calibration) == 20 and set(calibration["score"]) == {"model", "commune_rate"}

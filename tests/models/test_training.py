@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from etl.synthetic import HEADLINE_DAY, generate_province
-from models.runs import model_run, score_and_store, score_distribution, train_and_store
+from models.runs import model_run, score_and_store, score_distribution, score_summary, train_and_store
 from models.texts import REASONS
 from models.training import ModelError
 from tests.conftest import fresh_postgres
@@ -105,3 +105,11 @@ def test_score_distribution_is_office_scoped(trained):
     assert (
         yen_son["households"].sum() == everyone.loc[everyone["office_code"] == "PA1102", "households"].sum()
     )
+    assert yen_son["share"].sum() == pytest.approx(1.0)
+    with engine.connect() as conn:
+        summary = score_summary(conn, operator()).set_index("office_code")
+        mine = score_summary(conn, Viewer("ys", "manager", "PA1102"))
+    assert summary["households"].sum() == done["households"]
+    assert (summary[["high", "medium", "low"]].sum(axis=1) == summary["households"]).all()
+    assert summary[["high", "medium", "low"]].sum().to_dict() == done["bands"]
+    assert list(mine["office_code"]) == ["PA1102"]
