@@ -22,7 +22,10 @@ sys.path.insert(0, str(ROOT))
 from cashless.settings import DEMO_PASSWORD, database_url  # noqa: E402
 from tests.browser import browser, open_page, page_errors, served_app, sign_in  # noqa: E402
 
-PAGES = ["Kế hoạch", "Kênh thanh toán", "Báo cáo tuần", "Dữ liệu", "Người dùng", "Tổng quan"]
+PAGES = [
+    "Kế hoạch", "Kênh thanh toán", "Báo cáo tuần", "Mô hình", "Danh sách vận động", "Dữ liệu", "Người dùng",
+    "Tổng quan",
+]  # fmt: skip
 
 
 def timed_open(page, title: str) -> float:

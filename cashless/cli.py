@@ -616,6 +616,9 @@ def cmd_demo(args) -> int:
 def cmd_serve(args) -> int:
     app = ROOT / "dashboard" / "app.py"
     command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port)]
+    # Tables' own CSV buttons would let personal data (outreach lists) leave unrecorded; every page
+    # offers its downloads through buttons instead, and outreach downloads are recorded (DESIGN §8).
+    command += ["--client.disableDataExport", "true"]
     if args.headless:
         command += ["--server.headless", "true"]
     os.environ.setdefault("DATABASE_URL", database_url())

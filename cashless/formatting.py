@@ -44,3 +44,8 @@ def fmt_points(value: float, lang: str = "vi") -> str:
     rounded = round(value * 100, 2) or 0.0  # no "-0,00"
     points = format_decimal(rounded, format="+#,##0.00;-#,##0.00", locale=LOCALES[lang])
     return f"{points} {'điểm %' if lang == 'vi' else 'pts'}"
+
+
+def fmt_decimal(value: float, lang: str = "vi", digits: int = 3) -> str:
+    """A plain number with `digits` decimals: 0,732 (Vietnamese) or 0.732."""
+    return format_decimal(value, format="#,##0." + "0" * digits, locale=LOCALES[lang])

@@ -53,6 +53,8 @@ pages = {
         page("channels", ":material/account_balance:"),
         page("weekly", ":material/summarize:"),
     ],
+    t("section_outreach"): [page("model", ":material/model_training:")]
+    + ([page("outreach", ":material/groups:")] if viewer.can("outreach") else []),
     t("section_data"): [page("data_quality", ":material/fact_check:")]
     + ([page("admin", ":material/manage_accounts:")] if viewer.can("manage_users") else []),
 }

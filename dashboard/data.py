@@ -14,6 +14,8 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from cashless.settings import database_url
+from models import outreach, runs
+from models.export import read_returned_sheet
 from warehouse import access, channels, metrics, quality, targets, weekly
 from warehouse.access import Viewer
 from warehouse.db import make_engine, writing
@@ -232,3 +234,106 @@ def set_active(viewer: Viewer, username: str, active: bool) -> None:
 def audit_entries(viewer: Viewer) -> pd.DataFrame:
     with engine().connect() as conn:
         return access.audit_entries(conn, viewer)
+
+
+# model and outreach (models/) ---------------------------------------------------------------------
+
+
+@st.cache_data(ttl=TTL)
+def model_runs(viewer: Viewer) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return runs.model_runs_table(conn)
+
+
+@st.cache_data(ttl=TTL)
+def model_run(viewer: Viewer, version: str | None) -> dict | None:
+    """A trained model's row and backtest report (no household data: every role may read it)."""
+    with engine().connect() as conn:
+        return runs.model_run(conn, version)
+
+
+@st.cache_data(ttl=TTL)
+def latest_scores(viewer: Viewer) -> tuple[str, dt.date] | None:
+    with engine().connect() as conn:
+        return runs.latest_scores(conn)
+
+
+@st.cache_data(ttl=TTL)
+def score_distribution(viewer: Viewer, office: str | None) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return runs.score_distribution(conn, viewer, office)
+
+
+@st.cache_data(ttl=TTL)
+def score_summary(viewer: Viewer, office: str | None) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return runs.score_summary(conn, viewer, office)
+
+
+@st.cache_data(ttl=TTL)
+def outreach_candidates(
+    viewer: Viewer,
+    office: str | None,
+    communes: tuple[str, ...],
+    customer_types: tuple[str, ...],
+    bands: tuple[str, ...],
+    reasons: tuple[str, ...],
+    limit: int,
+) -> pd.DataFrame:
+    """Households to visit, with personal data: cached per viewer, so per office scope."""
+    with engine().connect() as conn:
+        return outreach.outreach_candidates(
+            conn,
+            viewer,
+            office,
+            communes=list(communes),
+            customer_types=list(customer_types),
+            bands=list(bands),
+            reasons=list(reasons),
+            limit=limit,
+        )
+
+
+@st.cache_data(ttl=TTL)
+def list_effects(viewer: Viewer, office: str | None) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return outreach.list_effects(conn, viewer, office)
+
+
+@st.cache_data(ttl=TTL)
+def list_members(viewer: Viewer, list_id: int) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return outreach.list_members(conn, viewer, list_id)
+
+
+def create_list(viewer: Viewer, office: str, top: int, **filters) -> dict:
+    with writing(engine()) as conn:
+        made = outreach.create_list(conn, viewer, office, top, **filters)
+    clear()
+    return made
+
+
+def list_sheet(viewer: Viewer, list_id: int, fmt: str, language: str) -> tuple[bytes, int]:
+    """The file to download (not cached: it holds personal data and is made on demand)."""
+    with engine().connect() as conn:
+        return outreach.list_sheet(conn, viewer, list_id, fmt, language)
+
+
+def record_export(viewer: Viewer, list_id: int, fmt: str, file_name: str, rows: int) -> None:
+    with writing(engine()) as conn:
+        outreach.record_export(conn, viewer, list_id, fmt, file_name, rows)
+
+
+def save_outcomes(viewer: Viewer, list_id: int, updates: pd.DataFrame) -> int:
+    with writing(engine()) as conn:
+        changed = outreach.record_outcomes(conn, viewer, list_id, updates)
+    clear()
+    return changed
+
+
+def import_outcomes(viewer: Viewer, content: bytes, file_name: str) -> dict[int, int]:
+    sheet = read_returned_sheet(content, file_name)
+    with writing(engine()) as conn:
+        done = outreach.import_outcomes(conn, viewer, sheet)
+    clear()
+    return done

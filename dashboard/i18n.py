@@ -359,6 +359,177 @@ TEXT = {
     "quarter_pace": ("Cần mỗi tuần (quý)", "Per week (quarter)"),
     "quarter_status": ("Đánh giá (quý)", "Status (quarter)"),
     "net": ("Ròng", "Net"),
+    # model page (m_) --------------------------------------------------------------------------------
+    "model": ("Mô hình", "Model"),
+    "m_no_model": (
+        "Chưa có mô hình. Chạy `cashless model train` rồi `cashless model score` (hoặc `cashless demo`).",
+        "No model yet. Run `cashless model train`, then `cashless model score` (or `cashless demo`).",
+    ),
+    "m_version": ("Phiên bản", "Version"),
+    "m_caption": (
+        "Mô hình {version}, huấn luyện lúc {at} ({by}) trên dữ liệu đến {cutoff}. Điểm = khả năng hộ "
+        "vẫn chưa không dùng tiền mặt sau {h} tháng nếu không được vận động (cao = cần vận động).",
+        "Model {version}, trained {at} ({by}) on data up to {cutoff}. Score = the chance a household "
+        "still does not pay cashless {h} months later without outreach (high = needs a visit).",
+    ),
+    "m_backtest": ("Kiểm tra lùi so với hai cách chấm đơn giản", "Backtest against two simple baselines"),
+    "m_backtest_caption": (
+        "Huấn luyện trên các mốc cuối tháng {first} – {last}, chấm điểm {rows} hộ chưa không dùng tiền "
+        "mặt ngày {cutoff}, đối chiếu với thực tế ngày {label_day}.",
+        "Trained on the month ends {first} – {last}, scored the {rows} households not paying cashless "
+        "on {cutoff}, checked against what happened by {label_day}.",
+    ),
+    "m_score_name": ("Cách chấm", "Score"),
+    "m_model": ("Mô hình", "Model"),
+    "m_commune_rate": ("(a) Tỷ lệ của xã", "(a) Commune's cashless rate"),
+    "m_never_cashless": ("(b) Chưa từng không dùng tiền mặt", "(b) Never paid cashless"),
+    "m_roc_auc": ("ROC-AUC", "ROC-AUC"),
+    "m_pr_auc": ("PR-AUC", "PR-AUC"),
+    "m_brier": ("Brier (thấp = tốt)", "Brier (lower is better)"),
+    "m_top_decile_lift": ("Lift 10% điểm cao nhất", "Top-decile lift"),
+    "m_top_decile_self_converted": ("Tự chuyển đổi trong 10% đầu", "Switched on their own, top 10%"),
+    "m_calibration_error": ("Sai số hiệu chuẩn", "Calibration error"),
+    "m_card_auc": ("ROC-AUC của mô hình", "Model ROC-AUC"),
+    "m_card_lift": ("Lift 10% đầu", "Top-decile lift"),
+    "m_card_wasted": ("Lượt thăm không cần thiết (10% đầu)", "Visits not needed (top 10%)"),
+    "m_vs_baseline": ("so với {value} (cách chấm cơ sở tốt hơn)", "vs {value} (better baseline)"),
+    "m_lift_note": (
+        "Lift 10% đầu = tỷ lệ hộ vẫn chưa chuyển đổi trong 10% hộ điểm cao nhất chia cho tỷ lệ chung "
+        "({base}); vì tỷ lệ chung cao nên lift tối đa chỉ là {max}. Con số dễ so hơn là số hộ trong 10% đầu "
+        "đã tự chuyển đổi (lượt thăm không cần thiết): mô hình {model}, cách chấm cơ sở tốt hơn {baseline}, "
+        "ít hơn {ratio} lần.",
+        "Top-decile lift = the share still not cashless among the 10% highest scores over the overall "
+        "share ({base}); with so high an overall share the lift can be at most {max}. The clearer "
+        "comparison is how many in the top 10% went cashless on their own (visits not needed): model "
+        "{model}, better baseline {baseline}, {ratio} times fewer.",
+    ),
+    "m_lift_chart": ("Lift theo từng nhóm 10% hộ, xếp theo điểm", "Lift by tenth of households, by score"),
+    "m_decile": ("Nhóm 10% (1 = điểm cao nhất)", "Tenth (1 = highest scores)"),
+    "m_lift": ("Lift", "Lift"),
+    "m_calibration_chart": ("Hiệu chuẩn: dự báo và thực tế", "Calibration: predicted vs observed"),
+    "m_calibration_caption": (
+        "Mỗi điểm là 1/10 số hộ, xếp theo điểm dự báo; đường chéo = dự báo đúng bằng thực tế.",
+        "Each point is a tenth of the households by predicted score; the diagonal is a perfect forecast.",
+    ),
+    "m_predicted": ("Dự báo (trung bình)", "Predicted (mean)"),
+    "m_observed": ("Thực tế", "Observed"),
+    "m_importance_chart": (
+        "Biến nào giúp mô hình: ROC-AUC giảm bao nhiêu khi xáo trộn biến",
+        "Which features help: drop in ROC-AUC when a feature is shuffled",
+    ),
+    "m_importance": ("Giảm ROC-AUC", "Drop in ROC-AUC"),
+    "m_feature": ("Biến", "Feature"),
+    "m_importance_caption": (
+        "Đo trên kiểm tra lùi. Chỉ những biến có ích (giảm từ {threshold}) mới được dùng làm lý do.",
+        "Measured on the backtest. Only features that help (a drop of {threshold} or more) become reasons.",
+    ),
+    "m_distribution_chart": ("Phân bố điểm theo điện lực", "Score distribution by office"),
+    "m_distribution_caption": (
+        "Điểm ngày {as_of} của {n} hộ chưa không dùng tiền mặt. Mức ưu tiên: cao từ {high}, thấp dưới {low}.",
+        "Scores on {as_of} of the {n} households not yet paying cashless. Priority: high from {high}, "
+        "low below {low}.",
+    ),
+    "m_score": ("Điểm", "Score"),
+    "m_share_of_office": ("Tỷ trọng trong điện lực", "Share of the office"),
+    "m_households": ("Số hộ", "Households"),
+    "m_mean_score": ("Điểm trung bình", "Mean score"),
+    "m_high": ("Ưu tiên cao", "High priority"),
+    "m_medium": ("Ưu tiên vừa", "Medium priority"),
+    "m_low": ("Ưu tiên thấp", "Low priority"),
+    "m_no_scores": (
+        "Mô hình chưa chấm điểm: chạy `cashless model score`.",
+        "The model has not scored yet: run `cashless model score`.",
+    ),
+    # outreach page (o_) -----------------------------------------------------------------------------
+    "outreach": ("Danh sách vận động", "Outreach"),
+    "o_not_allowed": (
+        "Vai trò của bạn không mở được danh sách vận động (có tên, địa chỉ, số điện thoại của khách hàng).",
+        "Your role may not open outreach lists (they hold customers' names, addresses and phones).",
+    ),
+    "o_tab_candidates": ("Hộ cần vận động", "Households to visit"),
+    "o_tab_lists": ("Danh sách đã tạo", "Lists made"),
+    "o_communes": ("Xã/phường", "Communes"),
+    "o_types": ("Loại khách hàng", "Customer types"),
+    "o_bands": ("Mức ưu tiên", "Priority bands"),
+    "o_reasons": ("Lý do", "Reasons"),
+    "o_all": ("Tất cả", "All"),
+    "o_top": ("Số hộ trong danh sách (gồm nhóm đối chứng)", "Households in the list (control included)"),
+    "o_candidates_caption": (
+        "{n} hộ đầu tiên theo điểm (mô hình {version}, điểm ngày {as_of}). Hộ đã có trong danh sách "
+        "{h} tháng gần đây không được đưa vào lại.",
+        "The first {n} households by score (model {version}, scores of {as_of}). Households on a list "
+        "of the last {h} months are not offered again.",
+    ),
+    "o_pick_office": (
+        "Chọn một điện lực ở thanh bên để tạo danh sách.",
+        "Pick one office in the sidebar to make a list.",
+    ),
+    "o_make_list": ("Tạo danh sách", "Make the list"),
+    "o_control_note": (
+        "Mỗi danh sách giữ lại ngẫu nhiên {share} số hộ làm nhóm đối chứng: không xuất ra, không liên hệ, "
+        "để sau này so sánh tỷ lệ chuyển đổi với nhóm được vận động.",
+        "Every list holds back {share} of its households at random as a control group: not exported, "
+        "not contacted, so their conversion can later be compared with the contacted households'.",
+    ),
+    "o_list_made": (
+        "Đã tạo danh sách {id}: {n} hộ, giữ lại {control} hộ làm nhóm đối chứng (hạt giống {seed}); "
+        "{contacted} hộ để tải về và vận động.",
+        "List {id} made: {n} households, {control} held back as the control group (seed {seed}); "
+        "{contacted} to download and visit.",
+    ),
+    "o_no_candidates": ("Không còn hộ nào phù hợp.", "No household matches."),
+    "o_download_xlsx": ("Tải Excel", "Download Excel"),
+    "o_download_csv": ("Tải CSV", "Download CSV"),
+    "o_download_note": (
+        "Mỗi lần tải được ghi vào nhật ký (ai, lúc nào, bao nhiêu hộ).",
+        "Every download is logged (who, when, how many households).",
+    ),
+    "o_no_lists": ("Chưa có danh sách nào.", "No list yet."),
+    "o_effects": ("Chuyển đổi: nhóm vận động và nhóm đối chứng", "Conversion: contacted vs control"),
+    "o_effects_caption": (
+        "Chuyển đổi = đang không dùng tiền mặt vào ngày đo, theo thanh toán đã nạp; hộ đã thanh lý hợp đồng "
+        "không tính. Khác biệt kèm khoảng tin cậy 95%.",
+        "Converted = paying cashless on the day measured, from the payments loaded; households whose "
+        "contract ended are left out. The difference comes with a 95% interval.",
+    ),
+    "o_group_contacted": ("Được vận động", "Contacted"),
+    "o_group_control": ("Đối chứng", "Control"),
+    "o_conversion": ("Tỷ lệ chuyển đổi", "Conversion rate"),
+    "o_list": ("Danh sách", "List"),
+    "o_list_label": ("Danh sách {id} · {office} · {created}", "List {id} · {office} · {created}"),
+    "o_list_id": ("Danh sách", "List"),
+    "o_created_at": ("Tạo lúc", "Created"),
+    "o_as_of": ("Điểm ngày", "Scores of"),
+    "o_measured_on": ("Đo đến ngày", "Measured on"),
+    "o_days": ("Số ngày", "Days"),
+    "o_contacted": ("Hộ vận động", "Contacted"),
+    "o_contacted_rate": ("Chuyển đổi (vận động)", "Converted (contacted)"),
+    "o_control": ("Hộ đối chứng", "Control"),
+    "o_control_rate": ("Chuyển đổi (đối chứng)", "Converted (control)"),
+    "o_difference": ("Khác biệt", "Difference"),
+    "o_ci_low": ("Khoảng tin cậy từ", "Interval from"),
+    "o_ci_high": ("đến", "to"),
+    "o_members": ("Hộ trong danh sách", "Households on the list"),
+    "o_members_caption": (
+        "Giao hộ cho nhân viên và ghi kết quả ngay trong bảng rồi bấm Lưu, hoặc nhập tệp Excel/CSV nhân "
+        "viên gửi lại. Hộ đối chứng không có ở đây.",
+        "Assign households to staff and record outcomes in the table, then Save; or import the Excel/CSV "
+        "sheet staff send back. Control households are not shown.",
+    ),
+    "o_rank": ("STT", "Rank"),
+    "o_customer_id": ("Mã khách hàng", "Customer ID"),
+    "o_name": ("Tên khách hàng", "Name"),
+    "o_address": ("Địa chỉ", "Address"),
+    "o_phone": ("Số điện thoại", "Phone"),
+    "o_customer_type": ("Loại khách hàng", "Customer type"),
+    "o_score": ("Điểm", "Score"),
+    "o_risk_band": ("Mức ưu tiên", "Priority"),
+    "o_reasons_text": ("Lý do", "Reasons"),
+    "o_assigned_to": ("Người phụ trách", "Assigned to"),
+    "o_outcome": ("Kết quả", "Outcome"),
+    "o_saved": ("Đã lưu {n} hộ.", "Saved {n} household(s)."),
+    "o_import": ("Nhập kết quả từ tệp gửi lại", "Import outcomes from a returned sheet"),
+    "o_imported": ("Đã cập nhật {n} hộ.", "Updated {n} household(s)."),
 }
 
 

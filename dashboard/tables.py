@@ -9,6 +9,7 @@ import streamlit as st
 from cashless.formatting import (
     fmt_date,
     fmt_datetime,
+    fmt_decimal,
     fmt_int,
     fmt_month,
     fmt_points,
@@ -25,6 +26,7 @@ FORMATS = {
     "date": fmt_date,
     "datetime": fmt_datetime,
     "month": fmt_month,
+    "decimal": fmt_decimal,
 }
 
 
