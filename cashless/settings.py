@@ -57,10 +57,12 @@ class ModelSettings:
     # score below the first: low, from the second on: high (chance of still paying cash H months on)
     risk_band_cutoffs: tuple[float, float] = (0.85, 0.95)
     seed: int = 20250228
-    # gradient boosting: small trees (the households' traits add up more than they interact),
-    # as many as early stopping on a 10% validation split keeps
-    learning_rate: float = 0.1
-    max_iter: int = 300
+    # gradient boosting: small trees (the households' traits add up more than they interact), at
+    # most 80 (early stopping on a 10% validation split may stop sooner): the backtest is as good as
+    # with 138 trees at 0.1 (ROC-AUC 0.731 vs 0.732) and scoring, which predicts each household once
+    # per candidate reason, takes 40% less
+    learning_rate: float = 0.2
+    max_iter: int = 80
     max_leaf_nodes: int = 7
     min_samples_leaf: int = 1000
     # reasons: a feature is a reason when setting it to a converter's value lowers the score by this much

@@ -75,6 +75,14 @@ def active_on(customers: pd.DataFrame, day: int) -> pd.Series:
     return (customers["start_day"] <= day) & (customers["end_day"] > day)
 
 
+def scored_keys(customers: pd.DataFrame, changes: pd.DataFrame, cutoff: dt.date) -> np.ndarray:
+    """The customers active and not cashless at the end of `cutoff`: those build_features scores."""
+    day = epoch(cutoff)
+    people = customers[active_on(customers, day)]
+    status = status_on(changes, day).reindex(people["customer_key"]).fillna(0).to_numpy()
+    return people["customer_key"].to_numpy()[status == 0]
+
+
 def build_features(history: History, cutoff: dt.date, settings: ModelSettings) -> pd.DataFrame:
     """One row per customer active and not cashless at the end of `cutoff`, indexed by customer_key.
 

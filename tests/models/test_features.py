@@ -17,6 +17,7 @@ from models.features import (
     horizon_end,
     latest_labelled_cutoff,
     month_end_cutoffs,
+    scored_keys,
 )
 from models.history import History, epoch, read_history
 from tests.models.fixture import CUTOFF, write_files
@@ -170,3 +171,20 @@ def test_label_is_read_exactly_h_months_later(loaded):
     assert labels.sort_index().to_dict() == {"K01": 0, "K02": 1, "K03": 1, "K06": 0, "K07": 1}
     one_month = build_labels(history, CUTOFF, 1).rename(index={v: k for k, v in _keys(engine).items()})
     assert one_month.sort_index().to_dict() == {"K01": 1, "K02": 1, "K03": 1, "K04": 1, "K06": 0, "K07": 1}
+
+
+def test_reading_only_the_scored_households_payments_changes_no_feature(loaded):
+    """Scoring reads the payments of the households it scores only (through a temporary key table)."""
+    engine, _ = loaded
+    with engine.connect() as conn:
+        everything = read_history(conn, dt.date(2024, 1, 1), CUTOFF)
+        only = read_history(
+            conn, dt.date(2024, 1, 1), CUTOFF, payments_of=lambda c, s: scored_keys(c, s, CUTOFF)
+        )
+        again = read_history(conn, dt.date(2024, 1, 1), CUTOFF, payments_of=lambda c, s: [])  # table dropped
+    names = {v: k for k, v in _keys(engine).items()}
+    assert sorted({names[k] for k in only.payments["customer_key"]}) == ["K01", "K02", "K03", "K04", "K07"]
+    assert len(everything.payments) == 24 and len(again.payments) == 0
+    pd.testing.assert_frame_equal(
+        build_features(only, CUTOFF, SETTINGS), build_features(everything, CUTOFF, SETTINGS)
+    )
