@@ -32,8 +32,8 @@ NUMERIC = (
     "collector_share_6m",
     "mean_days_late",
     "late_share_6m",
-    "log_amount",
-    "amount_trend",
+    "bill_level",
+    "bill_trend",
 )
 FEATURES = CATEGORICAL + BOOLEAN + NUMERIC
 LABEL = "still_not_cashless"
@@ -124,9 +124,16 @@ def _neighbourhood(known: History, keys: np.ndarray, communes: np.ndarray, day: 
 
 
 def _payment_habits(payments: pd.DataFrame, keys: np.ndarray, day: int, months: int) -> dict[str, np.ndarray]:
-    """How the customer paid in the last `months` months before `day` (NaN where they did not pay)."""
+    """How the customers `keys` paid in the last `months` months before `day` (NaN where they did not pay).
+
+    Bills are compared with the other households in `keys` in the same month (the mean log amount
+    that month), so the level and trend of a household's bill do not move with the seasons.
+    """
     window = payments[(payments["day"] > day - round(months * DAYS_PER_MONTH)) & (payments["day"] <= day)]
     size = int(max(keys.max(initial=0), window["customer_key"].max() if len(window) else 0)) + 1
+    member = np.zeros(size, dtype=bool)
+    member[keys] = True
+    window = window[member[window["customer_key"].to_numpy()]]
     who = window["customer_key"].to_numpy()
 
     def total(weights=None) -> np.ndarray:
@@ -140,17 +147,21 @@ def _payment_habits(payments: pd.DataFrame, keys: np.ndarray, day: int, months: 
 
         category = window["category"].to_numpy()
         late = days_late(window)
-        log_amount = np.log(window["amount"].to_numpy(dtype=float))
-        recent = window["day"].to_numpy() > day - round(DAYS_PER_MONTH * 3)
-        recent_count = np.bincount(who[recent], minlength=size)[keys]
-        recent_log = np.where(
-            recent_count > 0,
-            np.bincount(who[recent], weights=log_amount[recent], minlength=size)[keys] / recent_count,
-            np.nan,
-        )
         month = window["day"].to_numpy().astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
         month -= month.min() if len(month) else 0
         span = int(month.max(initial=0)) + 1
+        log_amount = np.log(window["amount"].to_numpy(dtype=float))
+        month_mean = np.bincount(month, weights=log_amount, minlength=span) / np.bincount(
+            month, minlength=span
+        )
+        relative = log_amount - month_mean[month]
+        recent = window["day"].to_numpy() > day - round(DAYS_PER_MONTH * 3)
+        recent_count = np.bincount(who[recent], minlength=size)[keys]
+        recent_level = np.where(
+            recent_count > 0,
+            np.bincount(who[recent], weights=relative[recent], minlength=size)[keys] / recent_count,
+            np.nan,
+        )
         paid_in = np.bincount(who * span + month, minlength=size * span).reshape(size, span)
         paid_months = (paid_in > 0).sum(axis=1)
         return {
@@ -161,8 +172,8 @@ def _payment_habits(payments: pd.DataFrame, keys: np.ndarray, day: int, months: 
             "collector_share_6m": mean(category == CATEGORIES.index("collector_cash")),
             "mean_days_late": mean(late),
             "late_share_6m": mean(late > LATE_AFTER_DAYS),
-            "log_amount": mean(log_amount),
-            "amount_trend": recent_log - mean(log_amount),
+            "bill_level": mean(relative),
+            "bill_trend": recent_level - mean(relative),
         }
 
 

@@ -25,10 +25,10 @@ PAYMENT_FEATURES = {
     "collector_share_6m",
     "mean_days_late",
     "late_share_6m",
-    "log_amount",
+    "bill_level",
 }
 # The reason for a missing value: it means the same fact whichever feature is missing.
-MISSING_REASON = {"months_since_slip": "never_cashless", "amount_trend": "no_recent_payment"} | {
+MISSING_REASON = {"months_since_slip": "never_cashless", "bill_trend": "no_recent_payment"} | {
     feature: "no_payments_6m" for feature in PAYMENT_FEATURES
 }
 # Features that say the same thing in other words share one reason.

@@ -65,10 +65,10 @@ REASONS = {
     "collector_share_6m_low": ("Ít khi trả cho nhân viên thu tại nhà", "Rarely pays the collector at home"),
     "mean_days_late_high": ("Thường thanh toán muộn", "Usually pays late"),
     "mean_days_late_low": ("Thanh toán sớm bằng tiền mặt", "Pays early, in cash"),
-    "log_amount_low": ("Hóa đơn tiền điện thấp", "Low electricity bills"),
-    "log_amount_high": ("Hóa đơn tiền điện cao", "High electricity bills"),
-    "amount_trend_low": ("Hóa đơn gần đây giảm", "Bills fell recently"),
-    "amount_trend_high": ("Hóa đơn gần đây tăng", "Bills rose recently"),
+    "bill_level_low": ("Hóa đơn tiền điện thấp", "Low electricity bills"),
+    "bill_level_high": ("Hóa đơn tiền điện cao", "High electricity bills"),
+    "bill_trend_low": ("Hóa đơn gần đây giảm", "Bills fell recently"),
+    "bill_trend_high": ("Hóa đơn gần đây tăng", "Bills rose recently"),
     # missing values
     "no_payments_6m": (
         "Không có thanh toán nào trong {months} tháng qua",
@@ -126,8 +126,11 @@ FEATURE_NAMES = {
     "collector_share_6m": ("Tỷ lệ trả cho nhân viên thu", "Share paid to the collector"),
     "mean_days_late": ("Số ngày trễ trung bình", "Mean days late"),
     "late_share_6m": ("Tỷ lệ kỳ trả muộn", "Share of late payments"),
-    "log_amount": ("Mức hóa đơn", "Bill level"),
-    "amount_trend": ("Xu hướng hóa đơn", "Bill trend"),
+    "bill_level": (
+        "Mức hóa đơn (so với các hộ khác cùng tháng)",
+        "Bill level (against other households that month)",
+    ),
+    "bill_trend": ("Xu hướng hóa đơn 3 tháng gần đây", "Bill trend, last 3 months"),
 }
 
 

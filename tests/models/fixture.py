@@ -7,8 +7,8 @@ K03 BIDV in Oct, collector Nov-Jan (went back)     -> ever cashless, label 1
 K04 counter Oct-Jan, contract ends 15/03/2025      -> features at T, no label (leaves before T+H)
 K05 BIDV Oct-Jan                                   -> cashless at T: neither scored nor labelled
 K06 contract starts 10/01/2025, MoMo on 10/02      -> no payment by T; label 0
-K07 PA1102, no phone, pays the counter late (25th) -> label 1
-Every payment is of the previous month's bill; amounts rise 10.000 VND a month.
+K07 PA1102, no phone, pays the counter late (25th), twice the others' bills -> label 1
+Every payment is of the previous month's bill; amounts rise 10.000 VND a month (K07: 20.000).
 """
 
 from __future__ import annotations
@@ -49,9 +49,8 @@ def history_payments() -> str:
     for customer, channels in CHANNELS.items():
         day = 25 if customer == "K07" else 10
         for k, ((year, month), channel) in enumerate(zip(MONTHS, channels)):
-            lines.append(
-                f"{customer},{_bill(year, month)},{day:02d}/{month:02d}/{year},{100_000 + 10_000 * k},{channel}"
-            )
+            amount = (100_000 + 10_000 * k) * (2 if customer == "K07" else 1)
+            lines.append(f"{customer},{_bill(year, month)},{day:02d}/{month:02d}/{year},{amount},{channel}")
     return "\n".join(lines) + "\n"
 
 

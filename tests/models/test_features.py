@@ -83,9 +83,11 @@ def test_only_active_not_cashless_customers_get_features_worked_by_hand(loaded):
     assert (k01["payments_6m"], k01["paid_months_6m"], k01["mean_days_late"]) == (4, 4, 9)
     assert (k01["counter_share_6m"], k01["collector_share_6m"], k01["cashless_share_6m"]) == (1, 0, 0)
     assert k01["late_share_6m"] == 0 and k07["late_share_6m"] == 1 and k07["mean_days_late"] == 24
-    amounts = np.log([100_000, 110_000, 120_000, 130_000])
-    assert k01["log_amount"] == pytest.approx(amounts.mean())
-    assert k01["amount_trend"] == pytest.approx(amounts[1:].mean() - amounts.mean())  # last 3 months
+    # bills against the month's mean log amount of the households scored (K01-K04 pay a, K07 pays 2a):
+    # every month the mean is log a + log(2)/5, so K01 sits log(2)/5 below it and K07 4/5 log(2) above
+    assert k01["bill_level"] == pytest.approx(-np.log(2) / 5)
+    assert k07["bill_level"] == pytest.approx(4 * np.log(2) / 5)
+    assert k01["bill_trend"] == pytest.approx(0) and k07["bill_trend"] == pytest.approx(0)
     assert (k01["ever_cashless"], k03["ever_cashless"]) == (0, 1)
     assert math.isnan(k01["months_since_slip"])
     assert k03["months_since_slip"] == pytest.approx((CUTOFF - dt.date(2024, 11, 10)).days / 30.44)
@@ -105,29 +107,35 @@ def test_features_ignore_everything_after_the_cutoff(loaded):
     engine, paths = loaded
     before = _features(engine)
     load_files(engine, "payments", [paths["later"]])  # K06 pays MoMo, K01 and K02 pay by bank later
-    changed = paths["later"].parent / "more.csv"
-    changed.write_text(
+    folder = paths["later"].parent
+    after_cutoff = folder / "after.csv"
+    after_cutoff.write_text(
         "MA_KHANG,KY_HD,NGAY_TT,SO_TIEN,KENH_TT\n"
         "K03,202501,01/02/2025,999000,BIDV\n"  # K03 back to cashless the day after T
-        "K07,202501,31/01/2025,150000,Thu tại quầy\n",  # on T itself: this one must count
+        "K07,202412,01/02/2025,5000,Thu tại quầy\n",  # a late payment of an old bill, after T
         encoding="utf-8",
     )
-    ends = paths["later"].parent / "ends.csv"
+    ends = folder / "ends.csv"
     ends.write_text(
         paths["customers"]
         .read_text(encoding="utf-8")
         .replace("0912345678;01/01/2015;", "0912345678;01/01/2015;20/02/2025"),
         encoding="utf-8",
     )
-    load_files(engine, "payments", [changed])
+    load_files(engine, "payments", [after_cutoff])
     load_files(engine, "customers", [ends])  # K01's contract now ends after T
     with engine.connect() as conn:
         end = conn.exec_driver_sql("SELECT contract_end FROM customers WHERE customer_id = 'K01'").scalar()
     assert str(end) == "2025-02-20"
-    after = _features(engine)
+    pd.testing.assert_frame_equal(_features(engine), before)
+
+    on_cutoff = folder / "on.csv"  # the control: a payment ON T is known at T and counts
+    on_cutoff.write_text(
+        "MA_KHANG,KY_HD,NGAY_TT,SO_TIEN,KENH_TT\nK07,202501,31/01/2025,150000,Thu tại quầy\n"
+    )
+    load_files(engine, "payments", [on_cutoff])
     k07 = _keys(engine)["K07"]
-    assert after.loc[k07, "payments_6m"] == before.loc[k07, "payments_6m"] + 1
-    pd.testing.assert_frame_equal(after.drop(index=k07), before.drop(index=k07))
+    assert _features(engine).loc[k07, "payments_6m"] == before.loc[k07, "payments_6m"] + 1
 
 
 def test_features_from_history_with_future_rows_are_identical():

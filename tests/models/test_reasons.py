@@ -44,8 +44,8 @@ def _households(n: int, seed: int = 1) -> pd.DataFrame:
             "collector_share_6m": 0.0,
             "mean_days_late": 10.0,
             "late_share_6m": 0.0,
-            "log_amount": 12.7,
-            "amount_trend": 0.0,
+            "bill_level": 0.0,
+            "bill_trend": 0.0,
         }
     )
     return frame[list(FEATURES)]
@@ -97,22 +97,22 @@ def test_effects_are_score_differences(fitted):
 
 def test_missing_values_share_one_reason_and_reasons_are_deduplicated():
     features = _households(2).assign(
-        payments_6m=[0, 6], mean_days_late=[np.nan, 30.0], log_amount=[np.nan, 12.0]
+        payments_6m=[0, 6], mean_days_late=[np.nan, 30.0], bill_level=[np.nan, -0.3]
     )
-    references = {f: 0 for f in FEATURES} | {"mean_days_late": 10.0, "log_amount": 12.7, "payments_6m": 6}
+    references = {f: 0 for f in FEATURES} | {"mean_days_late": 10.0, "bill_level": 0.0, "payments_6m": 6}
     codes = reason_codes(features, references)
-    assert list(codes.loc[0, ["payments_6m", "mean_days_late", "log_amount"]]) == [
+    assert list(codes.loc[0, ["payments_6m", "mean_days_late", "bill_level"]]) == [
         "payments_6m_low",
         "no_payments_6m",
         "no_payments_6m",
     ]
     assert (
         codes.loc[1, "mean_days_late"] == "mean_days_late_high"
-        and codes.loc[1, "log_amount"] == "log_amount_low"
+        and codes.loc[1, "bill_level"] == "bill_level_low"
     )
     effects = pd.DataFrame(0.0, index=features.index, columns=list(FEATURES))
-    effects.loc[0, ["payments_6m", "mean_days_late", "log_amount"]] = [0.02, 0.05, 0.04]
-    effects.loc[1, ["mean_days_late", "log_amount", "has_phone"]] = [0.03, 0.004, -0.2]
+    effects.loc[0, ["payments_6m", "mean_days_late", "bill_level"]] = [0.02, 0.05, 0.04]
+    effects.loc[1, ["mean_days_late", "bill_level", "has_phone"]] = [0.03, 0.004, -0.2]
     top = top_reasons(effects, codes, min_effect=0.005)
     assert top.loc[0].tolist() == ["no_payments_6m", "payments_6m_low", None]
     assert top.loc[1].tolist() == ["mean_days_late_high", None, None]  # 0.004 is below the threshold
