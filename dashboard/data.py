@@ -295,9 +295,9 @@ def outreach_candidates(
 
 
 @st.cache_data(ttl=TTL)
-def list_effects(viewer: Viewer, office: str | None) -> pd.DataFrame:
+def list_effects(viewer: Viewer, office: str | None, measured_on: dt.date | None = None) -> pd.DataFrame:
     with engine().connect() as conn:
-        return outreach.list_effects(conn, viewer, office)
+        return outreach.list_effects(conn, viewer, office, measured_on)
 
 
 @st.cache_data(ttl=TTL)

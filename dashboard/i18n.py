@@ -331,6 +331,20 @@ TEXT = {
         "So với 4 tuần trước đó, tỷ trọng lượt thanh toán tăng ở {up} và giảm ở {down}.",
         "Against the four weeks before, the share of payments rose for {up} and fell for {down}.",
     ),
+    "w_list": (
+        "Danh sách số {id} ({office}, tính đến {as_of}): {contacted_rate} trong {contacted} hộ được vận động đã "
+        "chuyển sang không dùng tiền mặt, so với {control_rate} trong {control} hộ đối chứng không được liên hệ "
+        "(chênh lệch {difference}; khoảng tin cậy 95%: {low} đến {high}).",
+        "List {id} ({office}, as of {as_of}): {contacted_rate} of the {contacted} households contacted went "
+        "cashless, against {control_rate} of the {control} control households left alone "
+        "(difference {difference}; 95% interval {low} to {high}).",
+    ),
+    "w_list_outcomes": (
+        "Kết quả ghi nhận từ hiện trường: {agreed} đồng ý, {refused} từ chối, {unreachable} không liên lạc được, "
+        "{converted} đã chuyển đổi.",
+        "Outcomes recorded in the field: {agreed} agreed, {refused} refused, {unreachable} unreachable, "
+        "{converted} converted.",
+    ),
     "w_no_outreach": (
         "Chưa có danh sách vận động nào để đánh giá.",
         "No outreach list to assess yet.",

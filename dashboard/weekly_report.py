@@ -17,6 +17,7 @@ from dashboard.tables import style_chart
 from warehouse.metrics import PROVINCE
 from warehouse.weekly import WeeklyReview
 
+LISTS_SHOWN = 3  # the latest outreach lists the review reports on
 STATUS_COLOURS = {"on track": "#2a9d8f", "at risk": "#e9c46a", "off track": "#e76f51"}
 
 
@@ -31,8 +32,13 @@ class Section:
     extra: list[str] = field(default_factory=list)
 
 
-def build_sections(review: WeeklyReview, names: dict[str, str], language: str) -> list[Section]:
-    """The review's sections in `language` ('vi' or 'en'); `names` maps office codes to names."""
+def build_sections(
+    review: WeeklyReview, names: dict[str, str], language: str, effects: pd.DataFrame | None = None
+) -> list[Section]:
+    """The review's sections in `language` ('vi' or 'en'); `names` maps office codes to names.
+
+    `effects` are the outreach lists' contacted-vs-control results (models.outreach.list_effects).
+    """
     offices = review.offices.set_index("office_code")
     scope_code = PROVINCE if PROVINCE in offices.index else offices.index[0]
     scope_name = t("w_scope_province", language) if scope_code == PROVINCE else names[scope_code]
@@ -47,8 +53,48 @@ def build_sections(review: WeeklyReview, names: dict[str, str], language: str) -
         sections.append(_offices_section(review, names, language))
     sections.append(_moves_section(review, names, language))
     sections.append(_channels_section(review, language))
-    sections.append(Section(t("w_section_outreach", language), [t("w_no_outreach", language)]))
+    sections.append(_outreach_section(effects, names, language))
     return sections
+
+
+def _outreach_section(effects: pd.DataFrame | None, names: dict[str, str], language: str) -> Section:
+    """The latest outreach lists: conversion of contacted households against their control group."""
+    title = t("w_section_outreach", language)
+    if effects is None or effects.empty:
+        return Section(title, [t("w_no_outreach", language)])
+    sentences = []
+    for _, row in effects.sort_values("list_id", ascending=False).head(LISTS_SHOWN).iterrows():
+        sentences.append(
+            t(
+                "w_list",
+                language,
+                id=row["list_id"],
+                office=names.get(row["office_code"], row["office_code"]),
+                as_of=fmt_date(pd.Timestamp(row["as_of"]).date(), language),
+                contacted=fmt_int(row["contacted"], language),
+                contacted_rate=_rate_or_blank(row["contacted_rate"], language) or "-",
+                control=fmt_int(row["control"], language),
+                control_rate=_rate_or_blank(row["control_rate"], language) or "-",
+                difference=_points_or_dash(row["difference"], language),
+                low=_points_or_dash(row["ci_low"], language),
+                high=_points_or_dash(row["ci_high"], language),
+            )
+        )
+        sentences.append(
+            t(
+                "w_list_outcomes",
+                language,
+                **{
+                    code: fmt_int(row[f"outcome_{code}"], language)
+                    for code in ("agreed", "refused", "unreachable", "converted")
+                },
+            )
+        )
+    return Section(title, sentences)
+
+
+def _points_or_dash(value, language: str) -> str:
+    return "-" if pd.isna(value) else fmt_points(value, language)
 
 
 def _headline(review: WeeklyReview, row: pd.Series, scope: str, language: str) -> list[str]:

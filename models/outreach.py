@@ -357,9 +357,9 @@ def list_effects(
 
     A household converted if it is cashless at the end of `measured_on` (default: the last day with
     data); households whose contract ended by then are left out of both groups. The difference comes
-    with a 95% interval (normal approximation for two proportions).
+    with a 95% interval (normal approximation for two proportions). Counts only, no personal data, so
+    any role may read them for the offices it sees (the executives' weekly review does).
     """
-    viewer.require("outreach")
     scope = access.office_scope(viewer, office)
     measured_on = measured_on or metrics.data_period(conn)[1]
     columns = [

@@ -108,6 +108,11 @@ def test_manager_gets_nothing_of_another_office(scored):
         assert list(outreach.outreach_lists_table(conn, YEN_SON)["office_code"]) == ["PA1102"]
         assert len(outreach.outreach_lists_table(conn, PLANNER)) == 2
         assert list(outreach.list_effects(conn, YEN_SON)["office_code"]) == ["PA1102"]
+        # counts without personal data: executives read them too (the weekly review), for every office
+        assert sorted(outreach.list_effects(conn, Viewer("boss", "executive"))["office_code"]) == [
+            "PA1101",
+            "PA1102",
+        ]
         with pytest.raises(AccessDenied, match="outreach"):
             outreach.outreach_candidates(conn, Viewer("boss", "executive"))
 
