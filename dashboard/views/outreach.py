@@ -68,7 +68,7 @@ def household_table(frame: pd.DataFrame) -> pd.DataFrame:
             t("o_name"): frame["name"],
             t("o_address"): frame["address"],
             t("commune"): frame["commune"],
-            t("o_phone"): frame["phone"],
+            t("o_phone"): frame["phone"].fillna(""),
             t("o_customer_type"): frame["customer_type"].map(lambda c: label(CUSTOMER_TYPES, c)),
             t("o_score"): frame["score"],
             t("o_risk_band"): frame["risk_band"].map(lambda c: label(BANDS, c)),
