@@ -22,6 +22,7 @@ _PERIODS = (
     (re.compile(r"^(\d{4})-(\d{1,2})$"), 1, 2),
     (re.compile(r"^(\d{1,2})/(\d{4})$"), 2, 1),
 )
+DATE_YEARS = (1900, 2100)  # a date outside is a typo (and year 0 cannot even be stored)
 CUSTOMER_TYPES = {
     "residential": "residential",
     "sinh hoat": "residential",
@@ -67,6 +68,12 @@ def parse_dates(values: pd.Series, *, required: bool) -> tuple[pd.Series, pd.Ser
     empty = (text == "") & ~is_cell
     bad = parsed.isna() & ~empty
     errors[bad] = "not a valid date (expected dd/mm/yyyy or yyyy-mm-dd): '" + text[bad] + "'"
+    implausible = parsed.notna() & ~parsed.dt.year.between(*DATE_YEARS)
+    if implausible.any():
+        errors[implausible] = (
+            f"date outside {DATE_YEARS[0]}-{DATE_YEARS[1]}: '" + _text(values[implausible]) + "'"
+        )
+        parsed[implausible] = pd.NaT
     if required:
         errors[empty] = "required date is empty"
     return parsed, errors

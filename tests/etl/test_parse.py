@@ -42,6 +42,13 @@ def test_rejected_dates_name_the_value(text):
     assert text in error
 
 
+@pytest.mark.parametrize("value", ["0000-01-01", "01/01/0202", "31/12/2101", dt.datetime(1899, 12, 30)])
+def test_dates_outside_1900_2100_are_rejected(value):
+    parsed, error = _one(parse_dates, value, required=False)
+    assert pd.isna(parsed)
+    assert error == f"date outside 1900-2100: '{value}'"
+
+
 def test_empty_date_is_an_error_only_when_required():
     assert _one(parse_dates, "", required=True)[1] == "required date is empty"
     assert _one(parse_dates, "", required=False)[1] is None
