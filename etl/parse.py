@@ -106,11 +106,16 @@ def parse_amounts(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def parse_periods(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Bill period YYYYMM, YYYY-MM or MM/YYYY -> int YYYYMM (parsed once per distinct value)."""
+    """Bill period YYYYMM, YYYY-MM, MM/YYYY or an Excel date cell (shown as mm/yyyy) -> int YYYYMM.
+
+    Parsed once per distinct value.
+    """
     text = _text(values)
-    distinct = pd.Series(pd.unique(text))
+    cells = _date_cells(values)
+    keys = text.where(~cells, values[cells].map(lambda day: f"{day.year:04d}{day.month:02d}"))
+    distinct = pd.Series(pd.unique(keys))
     parsed = {value: _period(value) for value in distinct}
-    periods = text.map({value: p for value, p in parsed.items()}).fillna(0).astype("int64")
+    periods = keys.map({value: p for value, p in parsed.items()}).fillna(0).astype("int64")
     errors = _errors_like(values)
     bad = periods == 0
     errors[bad] = "not a bill period (YYYYMM, YYYY-MM or MM/YYYY): '" + text[bad] + "'"

@@ -81,6 +81,12 @@ def test_accepted_periods(text):
     assert _one(parse_periods, text) == (202503, None)
 
 
+def test_an_excel_date_cell_is_the_month_it_shows():
+    assert _one(parse_periods, dt.datetime(2025, 3, 1)) == (202503, None)
+    assert _one(parse_periods, dt.date(2025, 3, 15)) == (202503, None)
+    assert "'1999-12-01'" in _one(parse_periods, dt.date(1999, 12, 1))[1]
+
+
 @pytest.mark.parametrize("text", ["202513", "2025", "13/2025", "march", ""])
 def test_rejected_periods(text):
     assert "not a bill period" in _one(parse_periods, text)[1]
