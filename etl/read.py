@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -156,37 +157,43 @@ def _read_csv(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
         raise FileRejected(f"not a well-formed CSV table: {str(error).strip()}") from None
 
 
-def _xlsx_header(path: Path) -> list[str]:
+@contextmanager
+def _first_sheet(path: Path) -> Iterator:
+    """The first worksheet, whatever the file is named (given a path, openpyxl refuses all but .xlsx).
+
+    Whatever openpyxl raises while reading (a broken archive or sheet) rejects the file.
+    """
     from openpyxl import load_workbook
 
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a broken archive
-        raise FileRejected(f"not a readable XLSX workbook: {error}") from None
-    try:
-        sheet = workbook.worksheets[0]
+    with open(path, "rb") as handle:
+        try:
+            workbook = load_workbook(handle, read_only=True, data_only=True)
+            try:
+                yield workbook.worksheets[0]
+            finally:
+                workbook.close()
+        except Exception as error:  # openpyxl raises many kinds for a broken archive
+            raise FileRejected(f"not a readable XLSX workbook: {error}") from None
+
+
+def _xlsx_header(path: Path) -> list[str]:
+    with _first_sheet(path) as sheet:
         first = next(sheet.iter_rows(max_row=1, values_only=True), None)
-    finally:
-        workbook.close()
     if not first or all(cell is None for cell in first):
         raise FileRejected("no header row in the first sheet")
     return ["" if cell is None else str(cell) for cell in first]
 
 
 def _read_xlsx(path: Path) -> pd.DataFrame:
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
-        header = ["" if cell is None else str(cell) for cell in next(rows)]
+    with _first_sheet(path) as sheet:
+        rows = sheet.iter_rows()
+        header = ["" if cell.value is None else str(cell.value) for cell in next(rows, ())]
         records, lines = [], []
         for line, row in enumerate(rows, start=2):
-            if any(cell is not None and str(cell).strip() for cell in row):
-                records.append([_cell_text(cell) for cell in row[: len(header)]])
+            if any(cell.value is not None and str(cell.value).strip() for cell in row):
+                cells = [_cell_text(cell) for cell in row[: len(header)]]
+                records.append(cells + [""] * (len(header) - len(cells)))  # rows may stop short
                 lines.append(line)
-    finally:
-        workbook.close()
     frame = pd.DataFrame.from_records(records, columns=header) if records else pd.DataFrame(columns=header)
     frame[ROW_NUMBER] = lines
     return frame.astype({name: object for name in header})
@@ -194,10 +201,11 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
 
 def _cell_text(cell):
     """Excel cells as the CSV reader would give them; date cells stay dates for the date parser."""
-    if cell is None:
+    value = cell.value
+    if value is None:
         return ""
-    if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))
-    if isinstance(cell, int | float | bool):
-        return str(cell)
-    return cell
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, int | float | bool):
+        return str(value)
+    return value

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import re
+import zipfile
 
 import pytest
 from openpyxl import Workbook
@@ -81,3 +84,54 @@ def test_xlsx_with_date_cells(tmp_path):
     assert [r["_row"] for r in rows] == [2, 4]
     assert rows[0]["paid_at"] == dt.datetime(2025, 3, 5)
     assert (rows[0]["bill_period"], rows[0]["amount"]) == ("202502", "1234567")
+
+
+def _workbook(rows, number_formats=None) -> bytes:
+    """An XLSX file's bytes with `rows`; number_formats maps a cell like 'A2' to its format."""
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    for cell, number_format in (number_formats or {}).items():
+        workbook.active[cell].number_format = number_format
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _with_sheet_xml(xlsx: bytes, edit) -> bytes:
+    """The workbook with its first sheet's XML passed through `edit` (archive itself intact)."""
+    source, out = zipfile.ZipFile(io.BytesIO(xlsx)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            target.writestr(item, edit(data) if item.filename == "xl/worksheets/sheet1.xml" else data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name", ["p.csv", "p.xls", "p", "P.XLSX"])
+def test_a_workbook_is_read_whatever_its_file_is_named(tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(
+        _workbook([PAYMENTS_HEADER.split(","), ["C1", "202502", "06/03/2025", "1.000", "VNPay"]])
+    )
+    assert [r["customer_id"] for r in _rows(path)] == ["C1"]
+
+
+def test_a_workbook_broken_after_its_header_is_rejected_whole(tmp_path):
+    rows = [PAYMENTS_HEADER.split(",")] + [
+        [f"C{i}", "202502", "06/03/2025", "1.000", "VNPay"] for i in range(50)
+    ]
+    path = tmp_path / "p.xlsx"
+    path.write_bytes(_with_sheet_xml(_workbook(rows), lambda xml: xml[: len(xml) // 2]))
+    raw = open_raw_file(path, "payments")  # the header row still reads
+    with pytest.raises(FileRejected, match="not a readable XLSX workbook"):
+        list(read_chunks(raw, 1000))
+
+
+def test_workbook_rows_that_stop_short_read_as_empty_cells(tmp_path):
+    # Without a <dimension> element openpyxl returns rows only as long as their last cell.
+    xlsx = _workbook([PAYMENTS_HEADER.split(","), ["C1", "202502", "06/03/2025", 1000]])
+    path = tmp_path / "p.xlsx"
+    path.write_bytes(_with_sheet_xml(xlsx, lambda xml: re.sub(rb"<dimension[^>]*/>", b"", xml)))
+    (row,) = _rows(path)
+    assert (row["amount"], row["channel"]) == ("1000", "")
