@@ -200,12 +200,18 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
 
 
 def _cell_text(cell):
-    """Excel cells as the CSV reader would give them; date cells stay dates for the date parser."""
+    """Excel cells as the CSV reader would give them; date cells stay dates for the date parser.
+
+    A whole number shown with leading zeros (number format '00000') keeps them, as the sheet shows.
+    """
     value = cell.value
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, int | float | bool):
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        zeros = cell.number_format or ""
+        return str(value).zfill(len(zeros)) if zeros and set(zeros) == {"0"} else str(value)
+    if isinstance(value, float | bool):
         return str(value)
     return value

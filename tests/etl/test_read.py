@@ -135,3 +135,14 @@ def test_workbook_rows_that_stop_short_read_as_empty_cells(tmp_path):
     path.write_bytes(_with_sheet_xml(xlsx, lambda xml: re.sub(rb"<dimension[^>]*/>", b"", xml)))
     (row,) = _rows(path)
     assert (row["amount"], row["channel"]) == ("1000", "")
+
+
+def test_workbook_ids_shown_with_leading_zeros_keep_them(tmp_path):
+    rows = [
+        PAYMENTS_HEADER.split(","),
+        [123, 202502, "06/03/2025", 1000, "MoMo"],
+        ["0123", "202502", "06/03/2025", 7.0, "MoMo"],
+    ]
+    path = tmp_path / "p.xlsx"
+    path.write_bytes(_workbook(rows, {"A2": "00000", "D2": "#,##0"}))
+    assert [(r["customer_id"], r["amount"]) for r in _rows(path)] == [("00123", "1000"), ("0123", "7")]
