@@ -90,7 +90,11 @@ def open_raw_file(path: Path, kind: str) -> RawFile:
         raise FileRejected("no such file")
     if path.stat().st_size == 0:
         raise FileRejected("the file is empty")
-    headers = _xlsx_header(path) if _is_xlsx(path) else _csv_header(path)
+    if _is_xlsx(path):
+        headers = _xlsx_header(path)
+    else:
+        headers = _csv_header(path)
+        _reject_nul_bytes(path)
     return RawFile(path=path, kind=kind, columns=map_columns(headers, kind), file_hash=file_hash(path))
 
 
@@ -108,6 +112,19 @@ def read_chunks(raw: RawFile, chunk_rows: int) -> Iterator[pd.DataFrame]:
         first_line += len(frame)
         frame.index = range(len(frame))
         yield frame
+
+
+def _reject_nul_bytes(path: Path) -> None:
+    """A NUL byte means binary or UTF-16 content, which no database text column can store."""
+    offset = 0
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            if (at := block.find(b"\x00")) >= 0:
+                raise FileRejected(
+                    f"not a text table: NUL byte at byte {offset + at} (binary or UTF-16 content); "
+                    "save the export as CSV UTF-8"
+                )
+            offset += len(block)
 
 
 def _is_xlsx(path: Path) -> bool:

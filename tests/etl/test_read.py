@@ -146,3 +146,10 @@ def test_workbook_ids_shown_with_leading_zeros_keep_them(tmp_path):
     path = tmp_path / "p.xlsx"
     path.write_bytes(_workbook(rows, {"A2": "00000", "D2": "#,##0"}))
     assert [(r["customer_id"], r["amount"]) for r in _rows(path)] == [("00123", "1000"), ("0123", "7")]
+
+
+def test_a_nul_byte_in_a_row_rejects_the_file(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_bytes(f"{PAYMENTS_HEADER}\nC1,202501,01/01/2025,100,BI\x00DV\n".encode())
+    with pytest.raises(FileRejected, match=r"NUL byte at byte \d+ .*save the export as CSV UTF-8"):
+        open_raw_file(path, "payments")
