@@ -106,12 +106,25 @@ def read_chunks(raw: RawFile, chunk_rows: int) -> Iterator[pd.DataFrame]:
         frames = _read_csv(raw.path, chunk_rows)
     first_line = 2
     for frame in frames:
-        lines = frame[ROW_NUMBER] if ROW_NUMBER in frame else range(first_line, first_line + len(frame))
+        if ROW_NUMBER in frame:
+            lines = frame[ROW_NUMBER]
+        else:  # CSV: blank lines are read as rows so that the line numbers stay right, then dropped
+            lines = pd.Series(range(first_line, first_line + len(frame)), index=frame.index)
+            first_line += len(frame)
+            blank = _blank_rows(frame)
+            frame, lines = frame[~blank], lines[~blank]
         frame = frame[list(raw.columns)].rename(columns=raw.columns)
-        frame[ROW_NUMBER] = list(lines)
-        first_line += len(frame)
+        frame[ROW_NUMBER] = lines.to_numpy()
         frame.index = range(len(frame))
         yield frame
+
+
+def _blank_rows(frame: pd.DataFrame) -> pd.Series:
+    """Rows whose every field is empty: blank lines, not data."""
+    blank = frame.iloc[:, 0].eq("")
+    if blank.any():
+        blank[blank] = frame[blank].eq("").all(axis=1)
+    return blank
 
 
 def _reject_nul_bytes(path: Path) -> None:
@@ -165,6 +178,7 @@ def _read_csv(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
             encoding="utf-8-sig",
             chunksize=chunk_rows,
             skipinitialspace=False,
+            skip_blank_lines=False,
             on_bad_lines="error",
         )
         yield from reader

@@ -153,3 +153,9 @@ def test_a_nul_byte_in_a_row_rejects_the_file(tmp_path):
     path.write_bytes(f"{PAYMENTS_HEADER}\nC1,202501,01/01/2025,100,BI\x00DV\n".encode())
     with pytest.raises(FileRejected, match=r"NUL byte at byte \d+ .*save the export as CSV UTF-8"):
         open_raw_file(path, "payments")
+
+
+def test_blank_lines_are_skipped_and_row_numbers_stay_the_file_lines(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text(f"{PAYMENTS_HEADER}\n\nC1,202501,01/01/2025,100,BIDV\n,,,,\n\nC2,x,y,z,w\n")
+    assert [(r["customer_id"], r["_row"]) for r in _rows(path)] == [("C1", 3), ("C2", 6)]
