@@ -343,9 +343,11 @@ class _PaymentLoader(_FileLoader):
     def validate(self, chunk):
         return validate_payments(chunk, self.customer_ids)
 
-    def shape(self, clean: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def shape(self, clean: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, int]:
         clean = clean.assign(payment_id=self.hasher.assign(clean))
-        clean = clean.drop_duplicates("payment_id", keep="last")
+        # A payment_id repeated in the chunk: the last row wins, as it would from a later chunk.
+        repeated = clean["payment_id"].duplicated(keep="last")
+        clean = clean[~repeated]
         frame = pd.DataFrame(
             {
                 "payment_id": clean["payment_id"].to_numpy(),
@@ -357,16 +359,16 @@ class _PaymentLoader(_FileLoader):
                 "load_run_id": self.run_id,
             }
         )
-        return frame, clean[["paid_at", "channel"]]
+        return frame, clean[["paid_at", "channel"]], int(repeated.sum())
 
-    def stage_and_merge(self, shaped: tuple[pd.DataFrame, pd.DataFrame]) -> None:
-        frame, clean = shaped
+    def stage_and_merge(self, shaped: tuple[pd.DataFrame, pd.DataFrame, int]) -> None:
+        frame, clean, repeated = shaped
         frame["channel_name_id"] = self._channel_name_ids(clean["channel"]).to_numpy()
         self.note_day(clean["paid_at"].min())
         replaced, earliest_old = self._upsert(frame)
         self.note_day(earliest_old)
-        self.result.loaded += len(frame)
-        self.result.updated += replaced
+        self.result.loaded += len(frame) + repeated  # repeats count as updates of the row they repeat
+        self.result.updated += replaced + repeated
         self.loaded_frames.append(
             pd.DataFrame(
                 {
