@@ -1,0 +1,84 @@
+"""Loads and readers at the same time, on both databases.
+
+Two loads started together both land whole (the second waits for the first); a reader computing
+the KPI while a load runs sees the figures from before it or after it, never anything between.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from sqlalchemy import text
+
+from tests.processes import WatchedLoad, cashless
+from warehouse import metrics
+from warehouse.snapshots import refresh_snapshots
+
+from .big_export import write_customers, write_payments
+from .test_kill import inside_a_write_transaction, url_of
+from .warehouse_state import warehouse_state
+
+CUSTOMERS = 5_000
+DAYS = [dt.date(2025, 1, 31), dt.date(2025, 3, 31), dt.date(2025, 5, 31)]
+
+
+@pytest.fixture(scope="module")
+def exports(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("exports")
+    return {
+        "customers": write_customers(folder / "customers.csv", CUSTOMERS),
+        "january": write_payments(folder / "january.csv", CUSTOMERS, 20_000, "2025-01-01", 31, seed=3),
+        # 400.000 rows: two chunks, so a load is still in its transaction after showing progress
+        "spring": write_payments(folder / "spring.csv", CUSTOMERS, 400_000, "2025-02-01", 59, seed=4),
+        "summer": write_payments(folder / "summer.csv", CUSTOMERS, 200_000, "2025-04-01", 61, seed=5),
+    }
+
+
+def _amount(path) -> int:
+    return int(pd.read_csv(path, usecols=["SO_TIEN"])["SO_TIEN"].sum())
+
+
+def _figures(engine) -> list:
+    with engine.connect() as conn:
+        return [metrics.kpi(conn, day, by="office").to_dict("records") for day in DAYS]
+
+
+@pytest.mark.slow
+def test_two_loads_started_together_both_land_whole(engine, exports):
+    url = url_of(engine)
+    cashless(url, "load", "customers", str(exports["customers"]))
+    spring = WatchedLoad(url, "payments", exports["spring"])
+    summer = WatchedLoad(url, "payments", exports["summer"])
+
+    assert "400,000 loaded (0 of them updates), 0 quarantined" in spring.finish()
+    assert "200,000 loaded (0 of them updates), 0 quarantined" in summer.finish()
+    state = warehouse_state(engine, DAYS)
+    assert state["counts"]["payments"] == 600_000
+    assert state["payments fingerprint"][1] == _amount(exports["spring"]) + _amount(exports["summer"])
+    with engine.connect() as conn:
+        statuses = conn.execute(text("SELECT status, COUNT(*) FROM load_runs GROUP BY status")).all()
+    assert dict(statuses) == {"loaded": 3}
+    refresh_snapshots(engine, full=True)  # the snapshots both loads kept up equal a rebuild
+    assert warehouse_state(engine, DAYS) == state
+
+
+@pytest.mark.slow
+def test_a_reader_sees_the_figures_before_or_after_a_load_never_between(engine, exports):
+    url = url_of(engine)
+    cashless(url, "load", "customers", str(exports["customers"]))
+    cashless(url, "load", "payments", str(exports["january"]))
+    before = _figures(engine)
+
+    load = WatchedLoad(url, "payments", exports["spring"])
+    load.wait_for_rows(1)
+    reads = []  # (figures, whether the load still held its write transaction after the read)
+    while load.process.poll() is None:
+        reads.append((_figures(engine), inside_a_write_transaction(engine)))
+    load.finish()
+    after = _figures(engine)
+
+    assert after != before
+    assert any(during for _, during in reads)  # some reads happened inside the load
+    assert all(figures in (before, after) for figures, _ in reads)
