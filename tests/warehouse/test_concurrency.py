@@ -1,7 +1,8 @@
 """Loads and readers at the same time, on both databases.
 
 Two loads started together both land whole (the second waits for the first); a reader computing
-the KPI while a load runs sees the figures from before it or after it, never anything between.
+the KPI while a load runs sees the figures from before it or after it, never anything between;
+the `kpi` command answers while a load holds its write transaction.
 """
 
 from __future__ import annotations
@@ -10,13 +11,18 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from sqlalchemy import text
+from sqlalchemy import insert, text
 
+from cashless.settings import LoadSettings
 from tests.processes import WatchedLoad, cashless
 from warehouse import metrics
+from warehouse.db import writing
+from warehouse.loading import load_files
+from warehouse.schema import load_runs
 from warehouse.snapshots import refresh_snapshots
 
 from .big_export import write_customers, write_payments
+from .province_fixture import write_fixture
 from .test_kill import inside_a_write_transaction, url_of
 from .warehouse_state import warehouse_state
 
@@ -82,3 +88,25 @@ def test_a_reader_sees_the_figures_before_or_after_a_load_never_between(engine, 
     assert after != before
     assert any(during for _, during in reads)  # some reads happened inside the load
     assert all(figures in (before, after) for figures, _ in reads)
+
+
+def test_the_kpi_command_answers_while_a_load_holds_the_write_transaction(engine, tmp_path):
+    paths = write_fixture(tmp_path)
+    load_files(engine, "customers", paths[:1], LoadSettings(progress=False))
+    load_files(engine, "payments", paths[1:], LoadSettings(progress=False))
+    url = url_of(engine)
+    query = ("kpi", "--as-of", "2025-02-28", "--by", "province", "--format", "csv")
+    expected = cashless(url, *query).stdout
+    with writing(engine) as conn:  # what a load holds from its first row to its commit
+        conn.execute(
+            insert(load_runs).values(
+                kind="payments",
+                file_name="x.csv",
+                file_hash="x",
+                status="loading",
+                started_at=dt.datetime.now(),
+            )
+        )
+        answered = cashless(url, *query, check=False, timeout=120)
+    assert (answered.returncode, answered.stdout) == (0, expected), answered.stderr
+    assert expected.splitlines()[1] == "ALL,9,5,0.555556"
