@@ -6,6 +6,7 @@ import os
 import uuid
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, text
 
 from warehouse.db import make_engine
@@ -66,3 +67,10 @@ def engine(request, tmp_path):
     upgrade(engine)
     yield engine
     engine.dispose()
+
+
+# Property tests: no deadline (the machine is shared, timings vary), a fixed number of examples.
+settings.register_profile(
+    "cashless", deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("cashless")
