@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 from collections.abc import Iterator
@@ -148,12 +149,14 @@ def _is_xlsx(path: Path) -> bool:
 def _csv_header(path: Path) -> list[str]:
     with open(path, "rb") as handle:
         head = handle.read(64 * 1024)
-    try:
-        text = head.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        if error.start < len(head) - 4:  # not just a character cut by the 64 KB read
-            raise FileRejected(f"not UTF-8 text (byte {error.start}); save the export as CSV UTF-8") from None
-        text = head[: error.start].decode("utf-8-sig")
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise FileRejected("an old Excel .xls workbook; save it as .xlsx or as CSV UTF-8")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FileRejected("UTF-16 text (Excel's 'Unicode Text'); save the export as CSV UTF-8")
+    try:  # a character cut at the end of a full 64 KB read is incomplete, not invalid
+        text = codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=len(head) < 64 * 1024)
+    except UnicodeDecodeError:
+        raise _not_utf8(path) from None
     first_line = text.splitlines()[0] if text.strip() else ""
     if not first_line.strip():
         raise FileRejected("no header row")
@@ -162,14 +165,36 @@ def _csv_header(path: Path) -> list[str]:
     return next(csv.reader([first_line], delimiter=_delimiter(first_line)))
 
 
+def _not_utf8(path: Path) -> FileRejected:
+    """The rejection of a file in another encoding, saying where and what to do."""
+    return FileRejected(
+        f"not UTF-8 text: line {_first_non_utf8_line(path)} has bytes in another encoding "
+        "(Windows-1252 or cp1258?); save the export as CSV UTF-8"
+    )
+
+
+def _first_non_utf8_line(path: Path) -> int:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            pending = decoder.getstate()[0] + block
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as error:
+                return line + pending[: error.start].count(b"\n")
+            line += block.count(b"\n")
+    return line
+
+
 def _delimiter(header_line: str) -> str:
     return ";" if header_line.count(";") > header_line.count(",") else ","
 
 
 def _read_csv(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        delimiter = _delimiter(handle.readline())
     try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            delimiter = _delimiter(handle.readline())
         reader = pd.read_csv(
             path,
             sep=delimiter,
@@ -182,8 +207,8 @@ def _read_csv(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
             on_bad_lines="error",
         )
         yield from reader
-    except UnicodeDecodeError as error:
-        raise FileRejected(f"not UTF-8 text ({error.reason}); save the export as CSV UTF-8") from None
+    except UnicodeDecodeError:
+        raise _not_utf8(path) from None
     except pd.errors.ParserError as error:
         raise FileRejected(f"not a well-formed CSV table: {str(error).strip()}") from None
 

@@ -71,6 +71,40 @@ def test_unreadable_files_are_rejected_whole(tmp_path, content, reason):
         _rows(path)
 
 
+@pytest.mark.parametrize("rows_before", [0, 3, 30_000])  # the last: past the first 64 KB read for the header
+def test_a_file_in_another_encoding_is_rejected_naming_the_line_and_what_to_do(tmp_path, rows_before):
+    path = tmp_path / "p.csv"
+    valid = "C1,202501,01/01/2025,100,BIDV\n" * rows_before
+    quay_cp1258 = b"Qu\xe2\xccy"  # 'Quầy' in the Vietnamese Windows code page
+    path.write_bytes(
+        f"{PAYMENTS_HEADER}\n{valid}".encode() + b"C2,202501,01/01/2025,100,Thu tai " + quay_cp1258 + b"\n"
+    )
+    line = rows_before + 2
+    with pytest.raises(FileRejected, match=f"^not UTF-8 text: line {line} .*save the export as CSV UTF-8$"):
+        _rows(path)
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504),
+            "an old Excel .xls workbook; save it as .xlsx or as CSV UTF-8",
+        ),
+        (
+            PAYMENTS_HEADER.encode("utf-16"),
+            "UTF-16 text (Excel's 'Unicode Text'); save the export as CSV UTF-8",
+        ),
+    ],
+)
+def test_other_formats_excel_saves_are_named(tmp_path, content, message):
+    path = tmp_path / "p.csv"
+    path.write_bytes(content)
+    with pytest.raises(FileRejected) as rejection:
+        open_raw_file(path, "payments")
+    assert str(rejection.value) == message
+
+
 def test_xlsx_with_date_cells(tmp_path):
     workbook = Workbook()
     sheet = workbook.active
