@@ -57,14 +57,23 @@ def fresh_postgres(url: str):
     return engine
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def engine(request, tmp_path):
-    """An upgraded, empty warehouse on each database."""
+DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def new_warehouse(request, folder):
+    """An upgraded, empty warehouse on the database `request.param` names (SQLite in `folder`)."""
     if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'warehouse.db'}")
+        engine = make_engine(f"sqlite:///{folder / 'warehouse.db'}")
     else:
         engine = fresh_postgres(request.getfixturevalue("postgres_database"))
     upgrade(engine)
+    return engine
+
+
+@pytest.fixture(params=DATABASES)
+def engine(request, tmp_path):
+    """An upgraded, empty warehouse on each database."""
+    engine = new_warehouse(request, tmp_path)
     yield engine
     engine.dispose()
 
