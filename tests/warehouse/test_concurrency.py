@@ -47,6 +47,7 @@ def _amount(path) -> int:
 
 
 def _figures(engine) -> list:
+    """The KPI by office on each of DAYS: one read (one query) per day."""
     with engine.connect() as conn:
         return [metrics.kpi(conn, day, by="office").to_dict("records") for day in DAYS]
 
@@ -85,9 +86,10 @@ def test_a_reader_sees_the_figures_before_or_after_a_load_never_between(engine, 
     load.finish()
     after = _figures(engine)
 
-    assert after != before
+    assert after[1:] != before[1:]  # the load changes March and May
     assert any(during for _, during in reads)  # some reads happened inside the load
-    assert all(figures in (before, after) for figures, _ in reads)
+    for figures, _ in reads:  # each read whole: as before the load or as after it, day by day
+        assert all(read in (old, new) for read, old, new in zip(figures, before, after))
 
 
 def test_the_kpi_command_answers_while_a_load_holds_the_write_transaction(engine, tmp_path):
