@@ -19,6 +19,11 @@ _PROGRESS = re.compile(r"([\d.]+)([kM]?) rows")
 _SCALE = {"": 1, "k": 1_000, "M": 1_000_000}
 
 
+def url_of(engine) -> str:
+    """The DATABASE_URL of an engine, password included, for a child process."""
+    return engine.url.render_as_string(hide_password=False)
+
+
 def cashless(url: str, *args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess:
     """Run `cashless ARGS` with DATABASE_URL=url; by default the command must succeed."""
     done = subprocess.run(

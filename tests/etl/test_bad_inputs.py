@@ -9,21 +9,20 @@ The corpus loads in one warehouse per database, after the twelve customers of pr
 from __future__ import annotations
 
 import datetime as dt
-import io
-import unicodedata
 from dataclasses import dataclass, field
 
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import text
 
 from cashless.settings import LoadSettings
 from tests.conftest import DATABASES, new_warehouse
 from tests.processes import cashless
 from tests.warehouse.province_fixture import CUSTOMERS
-from tests.warehouse.warehouse_state import _plain
+from tests.warehouse.warehouse_state import plain
 from warehouse.loading import load_file
 from warehouse.snapshots import refresh_snapshots
+
+from .files import cp1258, workbook
 
 PAYMENTS = "MA_GD,MA_KHANG,KY_HD,NGAY_TT,SO_TIEN,KENH_TT\n"
 CUSTOMER_HEADER = "MA_KHANG;MA_DVIQLY;TEN_XA;LOAI_KH;TEN_KHANG;DIA_CHI;SO_DTHOAI;NGAY_HLUC;NGAY_HET_HLUC\n"
@@ -42,36 +41,6 @@ class Case:
     loaded: list[tuple] = field(default_factory=list)  # stored rows of this file, sorted
     quarantined: dict[int, tuple[str, str]] = field(default_factory=dict)  # line -> (column, reason part)
     rejected: str = ""  # the whole message, when the file is rejected
-
-
-def cp1258(text_: str) -> bytes:
-    """`text_` as the Vietnamese Windows code page writes it: base letters, then combining tone marks."""
-    out = b""
-    for char in unicodedata.normalize("NFC", text_):
-        try:
-            out += char.encode("cp1258")
-        except UnicodeEncodeError:
-            base, *marks = unicodedata.normalize("NFD", char)
-            tones = "".join(m for m in marks if m in "\u0300\u0301\u0303\u0309\u0323")
-            rest = "".join(m for m in marks if m not in tones)
-            out += unicodedata.normalize("NFC", base + rest).encode("cp1258") + tones.encode("cp1258")
-    return out
-
-
-def workbook(
-    rows: list[list], number_formats: dict[str, str] | None = None, texts: tuple[str, ...] = ()
-) -> bytes:
-    """XLSX bytes; `number_formats` maps cells to formats, `texts` are cells kept as literal text."""
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    for cell, number_format in (number_formats or {}).items():
-        book.active[cell].number_format = number_format
-    for cell in texts:  # openpyxl would store '=...' as a formula otherwise
-        book.active[cell].data_type = "s"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 CUSTOMER_CASES = [
@@ -504,7 +473,7 @@ def test_each_file_loads_what_is_good_and_quarantines_the_rest(corpus, case):
         assert after == before  # nothing of it: no customer, payment or quarantine row
         return
     assert result.status == "loaded", result.message
-    assert sorted(tuple(_plain(row[c]) for c in case.columns) for row in stored) == sorted(case.loaded)
+    assert sorted(tuple(plain(row[c]) for c in case.columns) for row in stored) == sorted(case.loaded)
     assert {line: column for line, column, _ in quarantined} == {
         line: column for line, (column, _) in case.quarantined.items()
     }
@@ -530,7 +499,7 @@ def test_unknown_channels_are_flagged_and_count_as_not_cashless(corpus):
             )
         ).all()
     assert set(unknown) >= {"SmartPay", "Thu hộ đối tác ABC", "@SUM(A1:A9)"}
-    assert [tuple(_plain(v) for v in row) for row in c06] == [("2025-02-20", 0)]  # paid only through SmartPay
+    assert [tuple(plain(v) for v in row) for row in c06] == [("2025-02-20", 0)]  # paid only through SmartPay
 
 
 def test_the_command_line_reports_every_file_in_one_line_each(tmp_path):

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
-import zipfile
 
 import pytest
 from openpyxl import Workbook
 
 from etl.read import FileRejected, open_raw_file, read_chunks
+
+from .files import cp1258, with_sheet_xml, workbook
 
 PAYMENTS_HEADER = "MA_KHANG,KY_HD,NGAY_TT,SO_TIEN,KENH_TT"
 
@@ -75,9 +75,8 @@ def test_unreadable_files_are_rejected_whole(tmp_path, content, reason):
 def test_a_file_in_another_encoding_is_rejected_naming_the_line_and_what_to_do(tmp_path, rows_before):
     path = tmp_path / "p.csv"
     valid = "C1,202501,01/01/2025,100,BIDV\n" * rows_before
-    quay_cp1258 = b"Qu\xe2\xccy"  # 'Quầy' in the Vietnamese Windows code page
     path.write_bytes(
-        f"{PAYMENTS_HEADER}\n{valid}".encode() + b"C2,202501,01/01/2025,100,Thu tai " + quay_cp1258 + b"\n"
+        f"{PAYMENTS_HEADER}\n{valid}".encode() + cp1258("C2,202501,01/01/2025,100,Thu tại quầy\n")
     )
     line = rows_before + 2
     with pytest.raises(FileRejected, match=f"^not UTF-8 text: line {line} .*save the export as CSV UTF-8$"):
@@ -120,34 +119,10 @@ def test_xlsx_with_date_cells(tmp_path):
     assert (rows[0]["bill_period"], rows[0]["amount"]) == ("202502", "1234567")
 
 
-def _workbook(rows, number_formats=None) -> bytes:
-    """An XLSX file's bytes with `rows`; number_formats maps a cell like 'A2' to its format."""
-    workbook = Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    for cell, number_format in (number_formats or {}).items():
-        workbook.active[cell].number_format = number_format
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _with_sheet_xml(xlsx: bytes, edit) -> bytes:
-    """The workbook with its first sheet's XML passed through `edit` (archive itself intact)."""
-    source, out = zipfile.ZipFile(io.BytesIO(xlsx)), io.BytesIO()
-    with zipfile.ZipFile(out, "w") as target:
-        for item in source.infolist():
-            data = source.read(item.filename)
-            target.writestr(item, edit(data) if item.filename == "xl/worksheets/sheet1.xml" else data)
-    return out.getvalue()
-
-
 @pytest.mark.parametrize("name", ["p.csv", "p.xls", "p", "P.XLSX"])
 def test_a_workbook_is_read_whatever_its_file_is_named(tmp_path, name):
     path = tmp_path / name
-    path.write_bytes(
-        _workbook([PAYMENTS_HEADER.split(","), ["C1", "202502", "06/03/2025", "1.000", "VNPay"]])
-    )
+    path.write_bytes(workbook([PAYMENTS_HEADER.split(","), ["C1", "202502", "06/03/2025", "1.000", "VNPay"]]))
     assert [r["customer_id"] for r in _rows(path)] == ["C1"]
 
 
@@ -156,7 +131,7 @@ def test_a_workbook_broken_after_its_header_is_rejected_whole(tmp_path):
         [f"C{i}", "202502", "06/03/2025", "1.000", "VNPay"] for i in range(50)
     ]
     path = tmp_path / "p.xlsx"
-    path.write_bytes(_with_sheet_xml(_workbook(rows), lambda xml: xml[: len(xml) // 2]))
+    path.write_bytes(with_sheet_xml(workbook(rows), lambda xml: xml[: len(xml) // 2]))
     raw = open_raw_file(path, "payments")  # the header row still reads
     with pytest.raises(FileRejected, match="not a readable XLSX workbook"):
         list(read_chunks(raw, 1000))
@@ -164,9 +139,9 @@ def test_a_workbook_broken_after_its_header_is_rejected_whole(tmp_path):
 
 def test_workbook_rows_that_stop_short_read_as_empty_cells(tmp_path):
     # Without a <dimension> element openpyxl returns rows only as long as their last cell.
-    xlsx = _workbook([PAYMENTS_HEADER.split(","), ["C1", "202502", "06/03/2025", 1000]])
+    xlsx = workbook([PAYMENTS_HEADER.split(","), ["C1", "202502", "06/03/2025", 1000]])
     path = tmp_path / "p.xlsx"
-    path.write_bytes(_with_sheet_xml(xlsx, lambda xml: re.sub(rb"<dimension[^>]*/>", b"", xml)))
+    path.write_bytes(with_sheet_xml(xlsx, lambda xml: re.sub(rb"<dimension[^>]*/>", b"", xml)))
     (row,) = _rows(path)
     assert (row["amount"], row["channel"]) == ("1000", "")
 
@@ -178,7 +153,7 @@ def test_workbook_ids_shown_with_leading_zeros_keep_them(tmp_path):
         ["0123", "202502", "06/03/2025", 7.0, "MoMo"],
     ]
     path = tmp_path / "p.xlsx"
-    path.write_bytes(_workbook(rows, {"A2": "00000", "D2": "#,##0"}))
+    path.write_bytes(workbook(rows, {"A2": "00000", "D2": "#,##0"}))
     assert [(r["customer_id"], r["amount"]) for r in _rows(path)] == [("00123", "1000"), ("0123", "7")]
 
 

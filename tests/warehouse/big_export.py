@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+CUSTOMERS = 5_000
 OFFICES = [f"PA110{i}" for i in range(1, 8)]
 CHANNELS = np.array(["BIDV", "Thu tại quầy", "MoMo", "Thu tại nhà", "Agribank", "SmartPay", "Bưu điện"])
 
@@ -52,3 +53,17 @@ def write_payments(path: Path, customers: int, rows: int, first_day: str, days: 
     )
     frame.to_csv(path, index=False)
     return path
+
+
+def write_big_exports(folder: Path) -> dict[str, Path]:
+    """The exports of the kill and concurrency tests; the loader reads 250.000 rows a chunk."""
+    return {
+        "customers": write_customers(folder / "customers.csv", CUSTOMERS),
+        "january": write_payments(folder / "january.csv", CUSTOMERS, 20_000, "2025-01-01", 31, seed=1),
+        # three chunks and two: a load showing progress is still inside its transaction
+        "february_march": write_payments(
+            folder / "feb_mar.csv", CUSTOMERS, 600_000, "2025-02-01", 59, seed=2
+        ),
+        "spring": write_payments(folder / "spring.csv", CUSTOMERS, 400_000, "2025-02-01", 59, seed=3),
+        "summer": write_payments(folder / "summer.csv", CUSTOMERS, 200_000, "2025-04-01", 61, seed=4),
+    }

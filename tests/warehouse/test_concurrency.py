@@ -14,32 +14,17 @@ import pytest
 from sqlalchemy import insert, text
 
 from cashless.settings import LoadSettings
-from tests.processes import WatchedLoad, cashless
+from tests.processes import WatchedLoad, cashless, url_of
 from warehouse import metrics
 from warehouse.db import writing
 from warehouse.loading import load_files
 from warehouse.schema import load_runs
 from warehouse.snapshots import refresh_snapshots
 
-from .big_export import write_customers, write_payments
 from .province_fixture import write_fixture
-from .test_kill import inside_a_write_transaction, url_of
-from .warehouse_state import warehouse_state
+from .warehouse_state import inside_a_write_transaction, warehouse_state
 
-CUSTOMERS = 5_000
 DAYS = [dt.date(2025, 1, 31), dt.date(2025, 3, 31), dt.date(2025, 5, 31)]
-
-
-@pytest.fixture(scope="module")
-def exports(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("exports")
-    return {
-        "customers": write_customers(folder / "customers.csv", CUSTOMERS),
-        "january": write_payments(folder / "january.csv", CUSTOMERS, 20_000, "2025-01-01", 31, seed=3),
-        # 400.000 rows: two chunks, so a load is still in its transaction after showing progress
-        "spring": write_payments(folder / "spring.csv", CUSTOMERS, 400_000, "2025-02-01", 59, seed=4),
-        "summer": write_payments(folder / "summer.csv", CUSTOMERS, 200_000, "2025-04-01", 61, seed=5),
-    }
 
 
 def _amount(path) -> int:
@@ -53,17 +38,17 @@ def _figures(engine) -> list:
 
 
 @pytest.mark.slow
-def test_two_loads_started_together_both_land_whole(engine, exports):
+def test_two_loads_started_together_both_land_whole(engine, big_exports):
     url = url_of(engine)
-    cashless(url, "load", "customers", str(exports["customers"]))
-    spring = WatchedLoad(url, "payments", exports["spring"])
-    summer = WatchedLoad(url, "payments", exports["summer"])
+    cashless(url, "load", "customers", str(big_exports["customers"]))
+    spring = WatchedLoad(url, "payments", big_exports["spring"])
+    summer = WatchedLoad(url, "payments", big_exports["summer"])
 
     assert "400,000 loaded (0 of them updates), 0 quarantined" in spring.finish()
     assert "200,000 loaded (0 of them updates), 0 quarantined" in summer.finish()
     state = warehouse_state(engine, DAYS)
     assert state["counts"]["payments"] == 600_000
-    assert state["payments fingerprint"][1] == _amount(exports["spring"]) + _amount(exports["summer"])
+    assert state["payments fingerprint"][1] == _amount(big_exports["spring"]) + _amount(big_exports["summer"])
     with engine.connect() as conn:
         statuses = conn.execute(text("SELECT status, COUNT(*) FROM load_runs GROUP BY status")).all()
     assert dict(statuses) == {"loaded": 3}
@@ -72,13 +57,13 @@ def test_two_loads_started_together_both_land_whole(engine, exports):
 
 
 @pytest.mark.slow
-def test_a_reader_sees_the_figures_before_or_after_a_load_never_between(engine, exports):
+def test_a_reader_sees_the_figures_before_or_after_a_load_never_between(engine, big_exports):
     url = url_of(engine)
-    cashless(url, "load", "customers", str(exports["customers"]))
-    cashless(url, "load", "payments", str(exports["january"]))
+    cashless(url, "load", "customers", str(big_exports["customers"]))
+    cashless(url, "load", "payments", str(big_exports["january"]))
     before = _figures(engine)
 
-    load = WatchedLoad(url, "payments", exports["spring"])
+    load = WatchedLoad(url, "payments", big_exports["spring"])
     load.wait_for_rows(1)
     reads = []  # (figures, whether the load still held its write transaction after the read)
     while load.process.poll() is None:

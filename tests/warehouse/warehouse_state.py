@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 
 from sqlalchemy import Engine, inspect, text
 
@@ -31,10 +32,10 @@ def warehouse_state(engine: Engine, days: list[dt.date]) -> dict:
         for table, order in SNAPSHOT_TABLES.items():
             columns = "id, dirty_from" if table == "snapshot_state" else "*"
             rows = conn.execute(text(f"SELECT {columns} FROM {table} ORDER BY {order}")).all()
-            state[table] = [tuple(_plain(value) for value in row) for row in rows]
+            state[table] = [tuple(plain(value) for value in row) for row in rows]
         for table, aggregates in FINGERPRINTS.items():
             state[f"{table} fingerprint"] = tuple(
-                _plain(v) for v in conn.execute(text(f"SELECT {aggregates} FROM {table}")).one()
+                plain(v) for v in conn.execute(text(f"SELECT {aggregates} FROM {table}")).one()
             )
         for day in days:
             for by in ("office", "commune"):
@@ -53,10 +54,34 @@ def payment_rows(engine: Engine) -> list[tuple]:
                 "JOIN channel_names n ON n.id = p.channel_name_id ORDER BY p.payment_id"
             )
         ).all()
-    return [tuple(_plain(value) for value in row) for row in rows]
+    return [tuple(plain(value) for value in row) for row in rows]
 
 
-def _plain(value):
+def inside_a_write_transaction(engine: Engine) -> bool:
+    """True when another process holds an open write transaction on the warehouse."""
+    if engine.dialect.name == "sqlite":
+        probe = sqlite3.connect(engine.url.database, timeout=0, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            return False
+        except sqlite3.OperationalError as error:
+            return "locked" in str(error)
+        finally:
+            probe.close()
+    with engine.connect() as conn:
+        return bool(
+            conn.execute(
+                text(
+                    "SELECT COUNT(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                    "WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() "
+                    "AND l.relation = 'payments'::regclass AND l.mode = 'RowExclusiveLock' AND l.granted"
+                )
+            ).scalar()
+        )
+
+
+def plain(value):
     """Dates as ISO text and booleans as 0/1, so both databases give the same values."""
     if isinstance(value, dt.date):
         return value.isoformat()
