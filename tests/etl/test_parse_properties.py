@@ -6,8 +6,12 @@ parses without raising, and every value that is not accepted comes with a reason
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import tempfile
 import unicodedata
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -15,7 +19,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from etl.parse import parse_amounts, parse_dates, parse_periods
-from etl.read import REQUIRED_COLUMNS, FileRejected, _aliases_as_written, map_columns
+from etl.read import (
+    REQUIRED_COLUMNS,
+    ROW_NUMBER,
+    FileRejected,
+    _aliases_as_written,
+    map_columns,
+    open_raw_file,
+    read_chunks,
+)
 from etl.text import fold_series, fold_text
 
 DATES = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31))
@@ -259,3 +271,40 @@ def test_any_header_row_maps_or_is_rejected_with_a_reason(headers, kind):
         assert str(rejection)
     else:
         assert set(REQUIRED_COLUMNS[kind]) <= set(mapping.values())
+
+
+CSV_CELL = st.text(
+    st.characters(codec="utf-8", exclude_categories=["Cs"], exclude_characters="\x00\r"), max_size=12
+)
+
+
+@given(st.data(), st.sampled_from([",", ";"]), st.sampled_from(["\n", "\r\n"]))
+def test_any_csv_with_the_required_columns_reads_every_row_or_says_why(data, separator, line_end):
+    aliases = _aliases_as_written("payments")
+    required = [
+        data.draw(st.sampled_from([a for a, c in aliases if c == name]))
+        for name in REQUIRED_COLUMNS["payments"]
+    ]
+    header = data.draw(st.permutations(required + data.draw(st.lists(CSV_CELL, max_size=4))))
+    cells = st.lists(CSV_CELL, min_size=len(header), max_size=len(header))
+    rows = data.draw(
+        st.lists(cells | st.just([""] * len(header)) | st.none(), max_size=6)
+    )  # None: a blank line
+    written = io.StringIO()
+    writer = csv.writer(written, delimiter=separator, lineterminator=line_end)
+    writer.writerow(header)
+    for row in rows:
+        if row is None:
+            written.write(line_end)
+        else:
+            writer.writerow(row)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "payments.csv"
+        path.write_bytes(written.getvalue().encode())
+        try:
+            chunks = list(read_chunks(open_raw_file(path, "payments"), chunk_rows=2))
+        except FileRejected as rejection:  # header cells that repeat a column, or a separator mix-up
+            assert str(rejection).startswith(("column '", "missing required column", "not a well-formed"))
+            return
+    lines = [line for line, row in enumerate(rows, start=2) if row and any(row)]  # blank rows are not data
+    assert [line for chunk in chunks for line in chunk[ROW_NUMBER]] == lines
