@@ -141,11 +141,14 @@ def load_file(engine: Engine, kind: str, path: Path, settings: LoadSettings = Lo
     except FileRejected as rejection:
         return _record_outcome(engine, kind, path, "", started, "rejected", str(rejection))
     with engine.connect() as conn:
+        # Skipped only if that load quarantined nothing: quarantined rows may load now (e.g. their
+        # customers have been loaded since); the rest of the file is upserted unchanged.
         if conn.scalar(
             select(load_runs.c.id).where(
                 load_runs.c.file_hash == raw.file_hash,
                 load_runs.c.kind == kind,
                 load_runs.c.status == "loaded",
+                load_runs.c.rows_quarantined == 0,
             )
         ):
             return _record_outcome(

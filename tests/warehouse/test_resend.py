@@ -92,7 +92,7 @@ def test_resending_in_every_form_changes_nothing(engine, tmp_path):
 
     late_february_and_march = pd.concat([_frame(FEBRUARY).iloc[5:], _frame(MARCH)])  # overlaps both
     sends = [
-        ("customers", [customers]),  # the very same files: skipped by their content hash
+        ("customers", [customers]),  # the very same files
         ("payments", [january, february, march, with_ids, overlapping_ids]),
         ("customers", [_resaved_customers(tmp_path / "customers_bom_crlf_iso.csv")]),
         ("payments", [_resaved_payments(_frame(FEBRUARY), tmp_path / "february.csv", sep=";")]),
@@ -109,6 +109,21 @@ def test_resending_in_every_form_changes_nothing(engine, tmp_path):
         outcomes += [(r.status, r.loaded, r.updated) for r in _send(engine, kind, paths, chunk_rows=3)]
         assert _comparable(warehouse_state(engine, DAYS)) == before, paths
         assert payment_rows(engine) == payments_before
-    assert [status for status, _, _ in outcomes] == ["skipped"] * 6 + ["loaded"] * 5
+    # Skipped: the same content loaded before with nothing quarantined; February had bad rows.
+    assert [status for status, _, _ in outcomes] == ["skipped"] * 2 + ["loaded"] + ["skipped"] * 3 + [
+        "loaded"
+    ] * 5
     assert all(updated == loaded > 0 for status, loaded, updated in outcomes if status == "loaded")
     assert_snapshots_match_reference(engine, DAYS)
+
+
+def test_rows_quarantined_for_unknown_customers_load_when_the_file_is_sent_again(engine, tmp_path):
+    customers, january, *_ = write_fixture(tmp_path)
+    (first,) = _send(engine, "payments", [january], 250_000)  # before the customers: all quarantined
+    _send(engine, "customers", [customers], 250_000)
+    (again,) = _send(engine, "payments", [january], 250_000)
+    (third,) = _send(engine, "payments", [january], 250_000)
+    assert (first.status, first.loaded, first.quarantined) == ("loaded", 0, 6)
+    assert (again.status, again.loaded, again.quarantined) == ("loaded", 6, 0)
+    assert third.status == "skipped"  # now nothing of it is in quarantine
+    assert len(payment_rows(engine)) == 6
