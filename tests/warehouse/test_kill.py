@@ -2,6 +2,7 @@
 
 A real `cashless load payments` process is killed once its progress bar shows the first chunk
 written inside the file's transaction; nothing of it may remain, and loading the file again works.
+A load that dies after its commit but before its snapshot refresh is caught up by the next command.
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ import datetime as dt
 import pytest
 from sqlalchemy import text
 
+from cashless.settings import LoadSettings
 from tests.processes import WatchedLoad, cashless, url_of
-from warehouse.snapshots import refresh_snapshots
+from warehouse.loading import load_file, load_files
+from warehouse.snapshots import dirty_from, refresh_snapshots
 
+from .province_fixture import write_fixture
 from .warehouse_state import inside_a_write_transaction, warehouse_state
 
 BIG_ROWS = 600_000  # three chunks of the loader's 250.000 rows: killed after the first is written
@@ -46,3 +50,22 @@ def test_a_load_killed_halfway_changes_nothing_and_the_next_load_works(engine, b
     assert dict(statuses) == {"loaded": 3}
     refresh_snapshots(engine, full=True)  # the snapshots kept up by the loads equal a rebuild
     assert warehouse_state(engine, DAYS) == after
+
+
+def test_a_load_that_died_before_its_snapshot_refresh_is_caught_up_by_the_next_command(engine, tmp_path):
+    customers, january, february, _ = write_fixture(tmp_path)
+    load_files(engine, "customers", [customers], LoadSettings(progress=False))
+    load_files(engine, "payments", [january], LoadSettings(progress=False))
+    load_file(engine, "payments", february, LoadSettings(progress=False))  # committed; died before refreshing
+    with engine.connect() as conn:
+        assert dirty_from(conn) == dt.date(2025, 2, 5)  # the earliest day the file touched
+
+    out = cashless(
+        url_of(engine), "kpi", "--as-of", "2025-02-28", "--by", "province", "--format", "csv"
+    ).stdout
+    assert out.splitlines()[1] == "ALL,9,5,0.555556"
+    with engine.connect() as conn:
+        assert dirty_from(conn) is None
+    caught_up = warehouse_state(engine, DAYS)
+    refresh_snapshots(engine, full=True)
+    assert warehouse_state(engine, DAYS) == caught_up
