@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -157,12 +158,14 @@ def _csv_header(path: Path) -> list[str]:
         text = codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=len(head) < 64 * 1024)
     except UnicodeDecodeError:
         raise _not_utf8(path) from None
-    first_line = text.splitlines()[0] if text.strip() else ""
-    if not first_line.strip():
-        raise FileRejected("no header row")
+    first_line = text.split("\n", 1)[0]
     if "\x00" in first_line:
         raise FileRejected("not a text table (binary content)")
-    return next(csv.reader([first_line], delimiter=_delimiter(first_line)))
+    # The first record as pandas reads it: a quoted header cell may hold a line break.
+    header = next(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line)), [])
+    if not "".join(header).strip():
+        raise FileRejected("no header row")
+    return header
 
 
 def _not_utf8(path: Path) -> FileRejected:

@@ -164,6 +164,26 @@ def test_a_nul_byte_in_a_row_rejects_the_file(tmp_path):
         open_raw_file(path, "payments")
 
 
+@pytest.mark.parametrize(
+    "header, rejection",
+    [
+        ('MA_KHANG,KY_HD,NGAY_TT,KENH_TT,"SO_TIEN\n"', None),  # a header cell ending in a line break
+        ('MA_KHANG,KY_HD,NGAY_TT,"SO_TIEN\n(VND)",KENH_TT', "missing required column 'amount'"),
+        ("MA_KHANG,KY_HD,NGAY_TT,\x0cGHI_CHU,SO_TIEN,KENH_TT", None),  # a form feed is no line break
+    ],
+)
+def test_the_header_is_the_first_record_as_the_table_reader_sees_it(tmp_path, header, rejection):
+    path = tmp_path / "p.csv"
+    columns = header.replace('"', "").split(",")
+    row = {"MA_KHANG": "C1", "KY_HD": "202501", "NGAY_TT": "01/01/2025", "KENH_TT": "BIDV"}
+    path.write_text(header + "\n" + ",".join(row.get(c, "100") for c in columns) + "\n")
+    if rejection:
+        with pytest.raises(FileRejected, match=rejection):
+            _rows(path)
+    else:
+        assert [(r["customer_id"], r["amount"], r["channel"]) for r in _rows(path)] == [("C1", "100", "BIDV")]
+
+
 def test_blank_lines_are_skipped_and_row_numbers_stay_the_file_lines(tmp_path):
     path = tmp_path / "p.csv"
     path.write_text(f"{PAYMENTS_HEADER}\n\nC1,202501,01/01/2025,100,BIDV\n,,,,\n\nC2,x,y,z,w\n")
