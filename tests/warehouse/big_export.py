@@ -64,6 +64,6 @@ def write_big_exports(folder: Path) -> dict[str, Path]:
         "february_march": write_payments(
             folder / "feb_mar.csv", CUSTOMERS, 600_000, "2025-02-01", 59, seed=2
         ),
-        "spring": write_payments(folder / "spring.csv", CUSTOMERS, 400_000, "2025-02-01", 59, seed=3),
+        "spring": write_payments(folder / "spring.csv", CUSTOMERS, 300_000, "2025-02-01", 59, seed=3),
         "summer": write_payments(folder / "summer.csv", CUSTOMERS, 200_000, "2025-04-01", 61, seed=4),
     }
