@@ -95,6 +95,28 @@ CUSTOMER_CASES = [
         },
     ),
     Case(
+        "customers_too_long.csv",
+        (
+            CUSTOMER_HEADER
+            + f"{'T' * 40};PA1106;{'X' * 200};;{'N' * 200};{'A' * 400};{'0' * 40};01/01/2021;\n"
+            f"{'T' * 41};PA1106;Xã G;;A;B;;01/01/2021;\n"
+            f"T02;PA1106;{'X' * 201};;A;B;;01/01/2021;\n"
+            f"T03;PA1106;Xã G;;{'N' * 201};B;;01/01/2021;\n"
+            f"T04;PA1106;Xã G;;A;{'A' * 401};;01/01/2021;\n"
+            f"T05;PA1106;Xã G;;A;B;{'0' * 41};01/01/2021;\n"
+        ).encode(),
+        kind="customers",
+        columns=("customer_id", "commune", "name", "address", "phone"),
+        loaded=[("T" * 40, "X" * 200, "N" * 200, "A" * 400, "0" * 40)],
+        quarantined={
+            3: ("customer_id", "longer than 40 characters"),
+            4: ("commune", "longer than 200 characters"),
+            5: ("name", "longer than 200 characters"),
+            6: ("address", "longer than 400 characters"),
+            7: ("phone", "longer than 40 characters"),
+        },
+    ),
+    Case(
         "customers.xlsx",
         workbook(
             [
@@ -254,6 +276,20 @@ PAYMENT_CASES = [
         quarantined={
             7: ("amount", "'=1+1'"),
             8: ("customer_id", "unknown customer_id '=C07' (load customers first)"),
+        },
+    ),
+    Case(
+        "too_long.csv",
+        (
+            PAYMENTS + f"{'G' * 64},C08,202502,08/03/2025,1000,{'B' * 200}\n"
+            f"{'G' * 65},C08,202502,08/03/2025,1000,BIDV\n"
+            f"T66,C08,202502,08/03/2025,1000,{'B' * 201}\n"
+        ).encode(),
+        columns=("payment_id", "channel"),
+        loaded=[("G" * 64, "B" * 200)],
+        quarantined={
+            3: ("payment_id", "longer than 64 characters"),
+            4: ("channel", "longer than 200 characters"),
         },
     ),
     Case(

@@ -11,7 +11,9 @@ import json
 
 import pandas as pd
 
+from etl.validate import TEXT_LIMITS
 from warehouse.loading import load_file
+from warehouse.schema import channel_names, communes, customers, payments
 
 AWKWARD = [
     'Nguyễn "Út"',
@@ -75,3 +77,16 @@ def test_awkward_text_round_trips_through_the_bulk_path(engine, tmp_path):
     canonical = ["payment_id", "customer_id", "bill_period", "paid_at", "amount", "channel"]
     assert json.loads(raw_row) == dict(zip(canonical, payments.iloc[-1]))
     assert "not a number\t\\N" in reason
+
+
+def test_the_etl_text_limits_are_the_warehouse_column_sizes():
+    columns = {
+        "customer_id": customers.c.customer_id,
+        "payment_id": payments.c.payment_id,
+        "channel": channel_names.c.raw_text,
+        "commune": communes.c.name,
+        "name": customers.c.name,
+        "address": customers.c.address,
+        "phone": customers.c.phone,
+    }
+    assert {name: column.type.length for name, column in columns.items()} == TEXT_LIMITS
