@@ -79,11 +79,19 @@ class WatchedLoad:
         counts = [float(value) * _SCALE[unit] for value, unit in _PROGRESS.findall(self.progress)]
         return int(max(counts, default=0))
 
-    def kill(self) -> None:
-        """SIGKILL: no handler, no rollback, no cleanup in the process."""
+    def kill(self, timeout: float = 60) -> None:
+        """SIGKILL: no handler, no rollback, no cleanup in the process.
+
+        Helper processes it started (if any) must then end by themselves, not linger as orphans.
+        """
+        helpers = _children(self.process.pid)
         self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=60)
+        self.process.wait(timeout=timeout)
         os.close(self.terminal)
+        deadline = time.monotonic() + timeout
+        while any(_alive(pid) for pid in helpers) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not [pid for pid in helpers if _alive(pid)], "helper processes outlived the killed load"
 
     def finish(self, timeout: float = 300) -> str:
         """Wait for the command to end; it must succeed. Returns its standard output."""
@@ -93,3 +101,17 @@ class WatchedLoad:
         os.close(self.terminal)
         assert self.process.returncode == 0, self.progress[-3000:]
         return out.decode()
+
+
+def _children(pid: int) -> list[int]:
+    """Process ids of `pid`'s children (Linux /proc)."""
+    tasks = Path(f"/proc/{pid}/task")
+    return [int(child) for task in tasks.iterdir() for child in (task / "children").read_text().split()]
+
+
+def _alive(pid: int) -> bool:
+    """True while `pid` runs (a zombie waiting for its parent to reap it counts as ended)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False

@@ -38,8 +38,13 @@ def write_customers(path: Path, count: int) -> Path:
     return path
 
 
-def write_payments(path: Path, customers: int, rows: int, first_day: str, days: int, seed: int) -> Path:
-    """`rows` valid payments (no MA_GD: hash ids) by random customers over `days` days from `first_day`."""
+def write_payments(
+    path: Path, customers: int, rows: int, first_day: str, days: int, seed: int, notes: bool = False
+) -> Path:
+    """`rows` valid payments (no MA_GD: hash ids) by random customers over `days` days from `first_day`.
+
+    `notes` adds a column the loader does not read (GHI_CHU), as many exports have: more bytes.
+    """
     rng = np.random.default_rng(seed)
     paid = pd.Timestamp(first_day) + pd.to_timedelta(np.sort(rng.integers(0, days, rows)), unit="D")
     frame = pd.DataFrame(
@@ -51,6 +56,8 @@ def write_payments(path: Path, customers: int, rows: int, first_day: str, days: 
             "KENH_TT": CHANNELS[rng.integers(0, len(CHANNELS), rows)],
         }
     )
+    if notes:
+        frame["GHI_CHU"] = "đã đối soát " + frame["SO_TIEN"].astype(str)
     frame.to_csv(path, index=False)
     return path
 
@@ -60,9 +67,10 @@ def write_big_exports(folder: Path) -> dict[str, Path]:
     return {
         "customers": write_customers(folder / "customers.csv", CUSTOMERS),
         "january": write_payments(folder / "january.csv", CUSTOMERS, 20_000, "2025-01-01", 31, seed=1),
-        # three chunks and two: a load showing progress is still inside its transaction
+        # three chunks and two: a load showing progress is still inside its transaction; over
+        # 32 MB (notes), so that a loader preparing chunks on a helper process starts one
         "february_march": write_payments(
-            folder / "feb_mar.csv", CUSTOMERS, 600_000, "2025-02-01", 59, seed=2
+            folder / "feb_mar.csv", CUSTOMERS, 600_000, "2025-02-01", 59, seed=2, notes=True
         ),
         "spring": write_payments(folder / "spring.csv", CUSTOMERS, 300_000, "2025-02-01", 59, seed=3),
         "summer": write_payments(folder / "summer.csv", CUSTOMERS, 200_000, "2025-04-01", 61, seed=4),
