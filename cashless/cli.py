@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError, ProgrammingError
 
 from cashless.settings import GENERATED_DIR, ROOT, LoadSettings, database_url
 
@@ -164,6 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `cashless kpi | head`: the reader has gone, nothing to report
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except DatabaseError as error:  # e.g. DATABASE_URL names a file that is not an SQLite database
+        print(f"cashless: database error ({_first_line(error)}); check DATABASE_URL", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("cashless: interrupted; the file being loaded was rolled back", file=sys.stderr)
         return 130
@@ -178,7 +181,10 @@ def _engine(upgrade_required: bool = True):
     from warehouse.db import make_engine
     from warehouse.migrate import current_revision, head_revision
 
-    engine = make_engine()
+    try:
+        engine = make_engine()
+    except ArgumentError as error:  # also an unknown dialect, e.g. postgres:// for postgresql://
+        raise UserError(f"DATABASE_URL is not a database URL ({_first_line(error)})") from None
     if upgrade_required and current_revision(engine) != head_revision():
         raise UserError(
             f"the database at {_safe_url()} is not at the current schema; run `cashless db upgrade`"

@@ -22,6 +22,7 @@ _PERIODS = (
     (re.compile(r"^(\d{4})-(\d{1,2})$"), 1, 2),
     (re.compile(r"^(\d{1,2})/(\d{4})$"), 2, 1),
 )
+DATE_YEARS = (1900, 2100)  # a date outside is a typo (and year 0 cannot even be stored)
 CUSTOMER_TYPES = {
     "residential": "residential",
     "sinh hoat": "residential",
@@ -67,6 +68,12 @@ def parse_dates(values: pd.Series, *, required: bool) -> tuple[pd.Series, pd.Ser
     empty = (text == "") & ~is_cell
     bad = parsed.isna() & ~empty
     errors[bad] = "not a valid date (expected dd/mm/yyyy or yyyy-mm-dd): '" + text[bad] + "'"
+    implausible = parsed.notna() & ~parsed.dt.year.between(*DATE_YEARS)
+    if implausible.any():
+        errors[implausible] = (
+            f"date outside {DATE_YEARS[0]}-{DATE_YEARS[1]}: '" + _text(values[implausible]) + "'"
+        )
+        parsed[implausible] = pd.NaT
     if required:
         errors[empty] = "required date is empty"
     return parsed, errors
@@ -99,11 +106,16 @@ def parse_amounts(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def parse_periods(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Bill period YYYYMM, YYYY-MM or MM/YYYY -> int YYYYMM (parsed once per distinct value)."""
+    """Bill period YYYYMM, YYYY-MM, MM/YYYY or an Excel date cell (shown as mm/yyyy) -> int YYYYMM.
+
+    Parsed once per distinct value.
+    """
     text = _text(values)
-    distinct = pd.Series(pd.unique(text))
+    cells = _date_cells(values)
+    keys = text.where(~cells, values[cells].map(lambda day: f"{day.year:04d}{day.month:02d}"))
+    distinct = pd.Series(pd.unique(keys))
     parsed = {value: _period(value) for value in distinct}
-    periods = text.map({value: p for value, p in parsed.items()}).fillna(0).astype("int64")
+    periods = keys.map({value: p for value, p in parsed.items()}).fillna(0).astype("int64")
     errors = _errors_like(values)
     bad = periods == 0
     errors[bad] = "not a bill period (YYYYMM, YYYY-MM or MM/YYYY): '" + text[bad] + "'"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
+import io
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -89,7 +92,11 @@ def open_raw_file(path: Path, kind: str) -> RawFile:
         raise FileRejected("no such file")
     if path.stat().st_size == 0:
         raise FileRejected("the file is empty")
-    headers = _xlsx_header(path) if _is_xlsx(path) else _csv_header(path)
+    if _is_xlsx(path):
+        headers = _xlsx_header(path)
+    else:
+        headers = _csv_header(path)
+        _reject_nul_bytes(path)
     return RawFile(path=path, kind=kind, columns=map_columns(headers, kind), file_hash=file_hash(path))
 
 
@@ -101,12 +108,38 @@ def read_chunks(raw: RawFile, chunk_rows: int) -> Iterator[pd.DataFrame]:
         frames = _read_csv(raw.path, chunk_rows)
     first_line = 2
     for frame in frames:
-        lines = frame[ROW_NUMBER] if ROW_NUMBER in frame else range(first_line, first_line + len(frame))
+        if ROW_NUMBER in frame:
+            lines = frame[ROW_NUMBER]
+        else:  # CSV: blank lines are read as rows so that the line numbers stay right, then dropped
+            lines = pd.Series(range(first_line, first_line + len(frame)), index=frame.index)
+            first_line += len(frame)
+            blank = _blank_rows(frame)
+            frame, lines = frame[~blank], lines[~blank]
         frame = frame[list(raw.columns)].rename(columns=raw.columns)
-        frame[ROW_NUMBER] = list(lines)
-        first_line += len(frame)
+        frame[ROW_NUMBER] = lines.to_numpy()
         frame.index = range(len(frame))
         yield frame
+
+
+def _blank_rows(frame: pd.DataFrame) -> pd.Series:
+    """Rows whose every field is empty: blank lines, not data."""
+    blank = frame.iloc[:, 0].eq("")
+    if blank.any():
+        blank[blank] = frame[blank].eq("").all(axis=1)
+    return blank
+
+
+def _reject_nul_bytes(path: Path) -> None:
+    """A NUL byte means binary or UTF-16 content, which no database text column can store."""
+    offset = 0
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            if (at := block.find(b"\x00")) >= 0:
+                raise FileRejected(
+                    f"not a text table: NUL byte at byte {offset + at} (binary or UTF-16 content); "
+                    "save the export as CSV UTF-8"
+                )
+            offset += len(block)
 
 
 def _is_xlsx(path: Path) -> bool:
@@ -117,18 +150,44 @@ def _is_xlsx(path: Path) -> bool:
 def _csv_header(path: Path) -> list[str]:
     with open(path, "rb") as handle:
         head = handle.read(64 * 1024)
-    try:
-        text = head.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        if error.start < len(head) - 4:  # not just a character cut by the 64 KB read
-            raise FileRejected(f"not UTF-8 text (byte {error.start}); save the export as CSV UTF-8") from None
-        text = head[: error.start].decode("utf-8-sig")
-    first_line = text.splitlines()[0] if text.strip() else ""
-    if not first_line.strip():
-        raise FileRejected("no header row")
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise FileRejected("an old Excel .xls workbook; save it as .xlsx or as CSV UTF-8")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FileRejected("UTF-16 text (Excel's 'Unicode Text'); save the export as CSV UTF-8")
+    try:  # a character cut at the end of a full 64 KB read is incomplete, not invalid
+        text = codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=len(head) < 64 * 1024)
+    except UnicodeDecodeError:
+        raise _not_utf8(path) from None
+    first_line = text.split("\n", 1)[0]
     if "\x00" in first_line:
         raise FileRejected("not a text table (binary content)")
-    return next(csv.reader([first_line], delimiter=_delimiter(first_line)))
+    # The first record as pandas reads it: a quoted header cell may hold a line break.
+    header = next(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line)), [])
+    if not "".join(header).strip():
+        raise FileRejected("no header row")
+    return header
+
+
+def _not_utf8(path: Path) -> FileRejected:
+    """The rejection of a file in another encoding, saying where and what to do."""
+    return FileRejected(
+        f"not UTF-8 text: line {_first_non_utf8_line(path)} has bytes in another encoding "
+        "(Windows-1252 or cp1258?); save the export as CSV UTF-8"
+    )
+
+
+def _first_non_utf8_line(path: Path) -> int:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            pending = decoder.getstate()[0] + block
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as error:
+                return line + pending[: error.start].count(b"\n")
+            line += block.count(b"\n")
+    return line
 
 
 def _delimiter(header_line: str) -> str:
@@ -136,9 +195,9 @@ def _delimiter(header_line: str) -> str:
 
 
 def _read_csv(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        delimiter = _delimiter(handle.readline())
     try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            delimiter = _delimiter(handle.readline())
         reader = pd.read_csv(
             path,
             sep=delimiter,
@@ -147,57 +206,71 @@ def _read_csv(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
             encoding="utf-8-sig",
             chunksize=chunk_rows,
             skipinitialspace=False,
+            skip_blank_lines=False,
             on_bad_lines="error",
         )
         yield from reader
-    except UnicodeDecodeError as error:
-        raise FileRejected(f"not UTF-8 text ({error.reason}); save the export as CSV UTF-8") from None
+    except UnicodeDecodeError:
+        raise _not_utf8(path) from None
     except pd.errors.ParserError as error:
         raise FileRejected(f"not a well-formed CSV table: {str(error).strip()}") from None
 
 
-def _xlsx_header(path: Path) -> list[str]:
+@contextmanager
+def _first_sheet(path: Path) -> Iterator:
+    """The first worksheet, whatever the file is named (given a path, openpyxl refuses all but .xlsx).
+
+    Whatever openpyxl raises while reading (a broken archive or sheet) rejects the file.
+    """
     from openpyxl import load_workbook
 
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a broken archive
-        raise FileRejected(f"not a readable XLSX workbook: {error}") from None
-    try:
-        sheet = workbook.worksheets[0]
+    with open(path, "rb") as handle:
+        try:
+            workbook = load_workbook(handle, read_only=True, data_only=True)
+            try:
+                yield workbook.worksheets[0]
+            finally:
+                workbook.close()
+        except Exception as error:  # openpyxl raises many kinds for a broken archive
+            raise FileRejected(f"not a readable XLSX workbook: {error}") from None
+
+
+def _xlsx_header(path: Path) -> list[str]:
+    with _first_sheet(path) as sheet:
         first = next(sheet.iter_rows(max_row=1, values_only=True), None)
-    finally:
-        workbook.close()
     if not first or all(cell is None for cell in first):
         raise FileRejected("no header row in the first sheet")
     return ["" if cell is None else str(cell) for cell in first]
 
 
 def _read_xlsx(path: Path) -> pd.DataFrame:
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
-        header = ["" if cell is None else str(cell) for cell in next(rows)]
+    with _first_sheet(path) as sheet:
+        rows = sheet.iter_rows()
+        header = ["" if cell.value is None else str(cell.value) for cell in next(rows, ())]
         records, lines = [], []
         for line, row in enumerate(rows, start=2):
-            if any(cell is not None and str(cell).strip() for cell in row):
-                records.append([_cell_text(cell) for cell in row[: len(header)]])
+            if any(cell.value is not None and str(cell.value).strip() for cell in row):
+                cells = [_cell_text(cell) for cell in row[: len(header)]]
+                records.append(cells + [""] * (len(header) - len(cells)))  # rows may stop short
                 lines.append(line)
-    finally:
-        workbook.close()
     frame = pd.DataFrame.from_records(records, columns=header) if records else pd.DataFrame(columns=header)
     frame[ROW_NUMBER] = lines
     return frame.astype({name: object for name in header})
 
 
 def _cell_text(cell):
-    """Excel cells as the CSV reader would give them; date cells stay dates for the date parser."""
-    if cell is None:
+    """Excel cells as the CSV reader would give them; date cells stay dates for the date parser.
+
+    A whole number shown with leading zeros (number format '00000') keeps them, as the sheet shows.
+    """
+    value = cell.value
+    if value is None:
         return ""
-    if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))
-    if isinstance(cell, int | float | bool):
-        return str(cell)
-    return cell
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        zeros = cell.number_format or ""
+        return str(value).zfill(len(zeros)) if zeros and set(zeros) == {"0"} else str(value)
+    if isinstance(value, float | bool):
+        return str(value)
+    return value

@@ -19,6 +19,16 @@ from etl.parse import (
 from etl.read import ROW_NUMBER
 
 QUARANTINE_COLUMNS = ["row_number", "column_name", "reason", "raw_row"]
+# The longest text each warehouse column holds (tests check these against warehouse/schema.py).
+TEXT_LIMITS = {
+    "customer_id": 40,
+    "payment_id": 64,
+    "channel": 200,
+    "commune": 200,
+    "name": 200,
+    "address": 400,
+    "phone": 40,
+}
 
 
 def collect_errors(checks: dict[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
@@ -66,14 +76,17 @@ def validate_customers(raw: pd.DataFrame, office_codes: set[str]) -> tuple[pd.Da
     types, type_errors = parse_customer_types(_column(raw, "customer_type"))
     duplicated = customer_id.duplicated(keep="first") & (customer_id != "")
     id_errors[duplicated] = "duplicate customer_id in this file (first occurrence kept)"
+    texts = {"commune": _column(raw, "commune").astype(str).str.strip()}
+    texts |= {name: _optional_text(raw, name) for name in ("name", "address", "phone")}
 
     first_column, reasons = collect_errors(
         {
-            "customer_id": id_errors,
+            "customer_id": id_errors.combine_first(too_long(customer_id, "customer_id")),
             "office_code": office_errors,
             "contract_start": start_errors,
             "contract_end": end_errors,
             "customer_type": type_errors,
+            **{name: too_long(values, name) for name, values in texts.items()},
         }
     )
     good = reasons.isna()
@@ -81,11 +94,11 @@ def validate_customers(raw: pd.DataFrame, office_codes: set[str]) -> tuple[pd.Da
         {
             "customer_id": customer_id,
             "office_code": office,
-            "commune": _column(raw, "commune").astype(str).str.strip(),
+            "commune": texts["commune"],
             "customer_type": types,
-            "name": _optional_text(raw, "name"),
-            "address": _optional_text(raw, "address"),
-            "phone": _optional_text(raw, "phone"),
+            "name": texts["name"],
+            "address": texts["address"],
+            "phone": texts["phone"],
             "contract_start": start,
             "contract_end": end,
         }
@@ -115,7 +128,8 @@ def validate_payments(raw: pd.DataFrame, known_customers: pa.Array) -> tuple[pd.
             "bill_period": period_errors,
             "paid_at": paid_errors,
             "amount": amount_errors,
-            "channel": channel_errors,
+            "channel": channel_errors.combine_first(too_long(channel, "channel")),
+            "payment_id": too_long(payment_id, "payment_id"),
         }
     )
     good = reasons.isna()
@@ -131,6 +145,14 @@ def validate_payments(raw: pd.DataFrame, known_customers: pa.Array) -> tuple[pd.
         }
     )[good]
     return clean, quarantine_records(raw, first_column, reasons)
+
+
+def too_long(values: pd.Series, column: str) -> pd.Series:
+    """A reason where a text is longer than its warehouse column holds (PostgreSQL refused the file)."""
+    limit = TEXT_LIMITS[column]
+    errors = pd.Series(None, index=values.index, dtype=object)
+    errors[values.str.len() > limit] = f"longer than {limit} characters"
+    return errors
 
 
 def positions_in(values: pd.Series, keys: pa.Array) -> np.ndarray:

@@ -6,6 +6,7 @@ import os
 import uuid
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, text
 
 from warehouse.db import make_engine
@@ -56,13 +57,29 @@ def fresh_postgres(url: str):
     return engine
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def engine(request, tmp_path):
-    """An upgraded, empty warehouse on each database."""
+DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def new_warehouse(request, folder):
+    """An upgraded, empty warehouse on the database `request.param` names (SQLite in `folder`)."""
     if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'warehouse.db'}")
+        engine = make_engine(f"sqlite:///{folder / 'warehouse.db'}")
     else:
         engine = fresh_postgres(request.getfixturevalue("postgres_database"))
     upgrade(engine)
+    return engine
+
+
+@pytest.fixture(params=DATABASES)
+def engine(request, tmp_path):
+    """An upgraded, empty warehouse on each database."""
+    engine = new_warehouse(request, tmp_path)
     yield engine
     engine.dispose()
+
+
+# Property tests: no deadline (the machine is shared, timings vary), a fixed number of examples.
+settings.register_profile(
+    "cashless", deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("cashless")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import io
+import csv
 
 import numpy as np
 import pandas as pd
@@ -37,10 +37,37 @@ def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame, on_conflict: 
         return
     if on_conflict:
         raise ValueError("COPY cannot resolve conflicts: stage the rows and merge them")
-    buffer = io.StringIO()
-    frame.to_csv(buffer, sep="\t", header=False, index=False, na_rep="\\N", lineterminator="\n")
     with raw.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT text)") as copy:
-        copy.write(buffer.getvalue())
+        copy.write(copy_text(frame))
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_text(frame: pd.DataFrame) -> str:
+    """`frame` in COPY's text format: tab-separated lines, \\N for NULL, backslash escapes in the data.
+
+    Data with no backslash, tab or line break (the usual case) is written as it is, checked cheaply.
+    """
+    try:
+        text = _tab_separated(frame)
+        if "\r" not in text and text.count("\\") == frame.isna().to_numpy().sum():  # only the \\N
+            return text
+    except csv.Error:  # a tab or a line break in the data
+        pass
+    return _tab_separated(frame.apply(_copy_escaped))
+
+
+def _tab_separated(frame: pd.DataFrame) -> str:
+    return frame.to_csv(
+        sep="\t", header=False, index=False, na_rep="\\N", lineterminator="\n", quoting=csv.QUOTE_NONE
+    )
+
+
+def _copy_escaped(values: pd.Series) -> pd.Series:
+    if values.dtype.kind in "iufbmM" or pd.api.types.infer_dtype(values, skipna=True) != "string":
+        return values
+    return values.str.translate(_COPY_ESCAPES)
 
 
 def _python_values(values: pd.Series) -> list:

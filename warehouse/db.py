@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 
 from cashless.settings import DEFAULT_DB_PATH, database_url
 
@@ -30,10 +30,19 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+WRITER_LOCK = 0x63617368  # PostgreSQL advisory lock key held by the one writer at a time
+
+
 @contextmanager
 def writing(engine: Engine) -> Iterator[Connection]:
-    """A write transaction, committed on success: writers queue on SQLite (BEGIN IMMEDIATE)."""
+    """A write transaction, committed on success; writers queue, one at a time, on both databases.
+
+    SQLite: BEGIN IMMEDIATE. PostgreSQL: a transaction-level advisory lock (freed at commit, rollback
+    or disconnect); without it two loads at once collided on the channel names they both added.
+    """
     with engine.connect().execution_options(write=True) as conn, conn.begin():
+        if not is_sqlite(conn):
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK})
         yield conn
 
 

@@ -141,11 +141,14 @@ def load_file(engine: Engine, kind: str, path: Path, settings: LoadSettings = Lo
     except FileRejected as rejection:
         return _record_outcome(engine, kind, path, "", started, "rejected", str(rejection))
     with engine.connect() as conn:
+        # Skipped only if that load quarantined nothing: quarantined rows may load now (e.g. their
+        # customers have been loaded since); the rest of the file is upserted unchanged.
         if conn.scalar(
             select(load_runs.c.id).where(
                 load_runs.c.file_hash == raw.file_hash,
                 load_runs.c.kind == kind,
                 load_runs.c.status == "loaded",
+                load_runs.c.rows_quarantined == 0,
             )
         ):
             return _record_outcome(
@@ -343,9 +346,11 @@ class _PaymentLoader(_FileLoader):
     def validate(self, chunk):
         return validate_payments(chunk, self.customer_ids)
 
-    def shape(self, clean: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def shape(self, clean: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, int]:
         clean = clean.assign(payment_id=self.hasher.assign(clean))
-        clean = clean.drop_duplicates("payment_id", keep="last")
+        # A payment_id repeated in the chunk: the last row wins, as it would from a later chunk.
+        repeated = clean["payment_id"].duplicated(keep="last")
+        clean = clean[~repeated]
         frame = pd.DataFrame(
             {
                 "payment_id": clean["payment_id"].to_numpy(),
@@ -357,16 +362,16 @@ class _PaymentLoader(_FileLoader):
                 "load_run_id": self.run_id,
             }
         )
-        return frame, clean[["paid_at", "channel"]]
+        return frame, clean[["paid_at", "channel"]], int(repeated.sum())
 
-    def stage_and_merge(self, shaped: tuple[pd.DataFrame, pd.DataFrame]) -> None:
-        frame, clean = shaped
+    def stage_and_merge(self, shaped: tuple[pd.DataFrame, pd.DataFrame, int]) -> None:
+        frame, clean, repeated = shaped
         frame["channel_name_id"] = self._channel_name_ids(clean["channel"]).to_numpy()
         self.note_day(clean["paid_at"].min())
         replaced, earliest_old = self._upsert(frame)
         self.note_day(earliest_old)
-        self.result.loaded += len(frame)
-        self.result.updated += replaced
+        self.result.loaded += len(frame) + repeated  # repeats count as updates of the row they repeat
+        self.result.updated += replaced + repeated
         self.loaded_frames.append(
             pd.DataFrame(
                 {

@@ -57,6 +57,10 @@ def refresh_snapshots(
     `recent` (customer_key, day, channel_name_id, amount) are payments just loaded: used instead
     of reading payments back when they are exactly the warehouse's payments from that day on.
     """
+    if not full:
+        with engine.connect() as conn:
+            if dirty_from(conn) is None:  # checked first so a reader does not queue behind a load
+                return None
     with writing(engine) as conn:
         lock = "" if is_sqlite(conn) else " FOR UPDATE"
         stale = conn.execute(text(f"SELECT dirty_from FROM snapshot_state WHERE id = 1{lock}")).scalar()

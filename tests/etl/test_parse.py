@@ -42,6 +42,13 @@ def test_rejected_dates_name_the_value(text):
     assert text in error
 
 
+@pytest.mark.parametrize("value", ["0000-01-01", "01/01/0202", "31/12/2101", dt.datetime(1899, 12, 30)])
+def test_dates_outside_1900_2100_are_rejected(value):
+    parsed, error = _one(parse_dates, value, required=False)
+    assert pd.isna(parsed)
+    assert error == f"date outside 1900-2100: '{value}'"
+
+
 def test_empty_date_is_an_error_only_when_required():
     assert _one(parse_dates, "", required=True)[1] == "required date is empty"
     assert _one(parse_dates, "", required=False)[1] is None
@@ -72,6 +79,12 @@ def test_rejected_amounts(text, reason):
 @pytest.mark.parametrize("text", ["202503", "2025-03", "03/2025", "3/2025", "2025-3"])
 def test_accepted_periods(text):
     assert _one(parse_periods, text) == (202503, None)
+
+
+def test_an_excel_date_cell_is_the_month_it_shows():
+    assert _one(parse_periods, dt.datetime(2025, 3, 1)) == (202503, None)
+    assert _one(parse_periods, dt.date(2025, 3, 15)) == (202503, None)
+    assert "'1999-12-01'" in _one(parse_periods, dt.date(1999, 12, 1))[1]
 
 
 @pytest.mark.parametrize("text", ["202513", "2025", "13/2025", "march", ""])
