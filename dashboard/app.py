@@ -10,8 +10,9 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `streamlit run` does not install us
 
+from cashless.formatting import fmt_date  # noqa: E402
 from dashboard import auth, data, filters  # noqa: E402
-from dashboard.i18n import t  # noqa: E402
+from dashboard.i18n import lang, t  # noqa: E402
 
 VIEWS = Path(__file__).parent / "views"
 
@@ -40,6 +41,8 @@ with st.sidebar:
     st.caption(t("signed_in_as", user=viewer.username, role=auth.role_label(viewer)))
     st.button(t("sign_out"), on_click=auth.sign_out, key="auth_sign_out")
 filters.draw(viewer)
+if stale := data.stale_from():
+    st.sidebar.warning(t("stale", day=fmt_date(stale, lang())))
 
 
 def page(name: str, icon: str, **options) -> st.Page:

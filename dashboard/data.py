@@ -20,7 +20,7 @@ from warehouse import access, channels, metrics, quality, targets, weekly
 from warehouse.access import Viewer
 from warehouse.db import make_engine, writing
 from warehouse.migrate import current_revision, head_revision
-from warehouse.snapshots import refresh_snapshots
+from warehouse.snapshots import dirty_from, refresh_snapshots
 from warehouse.weekly import WeeklyReview
 
 TTL = 60
@@ -69,6 +69,13 @@ def offices(viewer: Viewer) -> pd.DataFrame:
 
 
 # figures ----------------------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=10)
+def stale_from() -> dt.date | None:
+    """Set while a load's rows are committed but not yet in the snapshots (or a load died there)."""
+    with engine().connect() as conn:
+        return dirty_from(conn)
 
 
 @st.cache_data(ttl=TTL)

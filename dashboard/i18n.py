@@ -54,6 +54,12 @@ TEXT = {
         "Cannot reach the database ({url}). Check DATABASE_URL.",
     ),
     "download_csv": ("Tải CSV", "Download CSV"),
+    "stale": (
+        "Dữ liệu nạp từ ngày {day} đang được tổng hợp: số liệu hiển thị chưa gồm phần này. "
+        "Nếu thông báo còn sau khi nạp xong, chạy `cashless db refresh`.",
+        "Data loaded from {day} on is being summarised: the figures shown do not include it yet. "
+        "If this stays after the load has finished, run `cashless db refresh`.",
+    ),
     "not_allowed": ("Bạn không có quyền xem trang này.", "You may not open this page."),
     # figures
     "cashless_customers": ("Khách hàng không dùng tiền mặt", "Cashless customers"),

@@ -44,8 +44,9 @@ def mark_dirty(conn: Connection, day: dt.date) -> None:
 
 
 def dirty_from(conn: Connection) -> dt.date | None:
+    """The earliest day whose snapshots are stale (data loaded, not yet summarised), or None."""
     value = conn.scalar(select(snapshot_state.c.dirty_from).where(snapshot_state.c.id == 1))
-    return value
+    return None if value is None else pd.Timestamp(value).date()
 
 
 def refresh_snapshots(
