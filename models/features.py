@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from cashless.settings import ModelSettings
-from models.history import CATEGORIES, History, epoch
+from models.history import History, epoch
+from warehouse.channels import CATEGORIES
 
 DAYS_PER_MONTH = 30.44
 LATE_AFTER_DAYS = 15  # paid more than this many days into the month after the bill period

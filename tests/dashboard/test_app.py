@@ -268,5 +268,7 @@ def test_stale_snapshots_are_announced(monkeypatch, tmp_path):
     with engine.begin() as conn:  # what a load that died before its refresh leaves
         conn.execute(text("UPDATE snapshot_state SET dirty_from = :day"), {"day": dt.date(2025, 2, 5)})
     app = _signed_in(monkeypatch, url, "admin")
-    assert "Dữ liệu nạp từ ngày 05/02/2025 đang được tổng hợp" in "\n".join(w.value for w in app.sidebar.warning)
+    assert "Dữ liệu nạp từ ngày 05/02/2025 đang được tổng hợp" in "\n".join(
+        w.value for w in app.sidebar.warning
+    )
     assert "5/9 khách hàng" in _text(app)  # the figures as they were
