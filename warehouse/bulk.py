@@ -19,6 +19,12 @@ def iso_dates(values: pd.Series) -> pd.Series:
     return days.map(mapping).astype(object).where(days.notna(), None)
 
 
+def iso_days(days: np.ndarray) -> np.ndarray:
+    """Epoch-day integers -> 'YYYY-MM-DD' text objects, formatted once per distinct day."""
+    distinct, positions = np.unique(np.asarray(days, dtype=np.int64), return_inverse=True)
+    return distinct.astype("datetime64[D]").astype(str).astype(object)[positions]
+
+
 def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame, on_conflict: str = "") -> None:
     """Append `frame` (columns named as the table's; dates already ISO text) to `table`.
 
@@ -27,20 +33,52 @@ def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame, on_conflict: 
     if frame.empty:
         return
     columns = list(frame.columns)
-    raw = driver_connection(conn)
     if is_sqlite(conn):
         placeholders = ", ".join("?" for _ in columns)
         rows = zip(*(_python_values(frame[c]) for c in columns))
-        raw.cursor().executemany(
+        driver_connection(conn).cursor().executemany(
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}) {on_conflict}", rows
         )
         return
     if on_conflict:
         raise ValueError("COPY cannot resolve conflicts: stage the rows and merge them")
-    buffer = io.StringIO()
-    frame.to_csv(buffer, sep="\t", header=False, index=False, na_rep="\\N", lineterminator="\n")
-    with raw.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT text)") as copy:
-        copy.write(buffer.getvalue())
+    with driver_connection(conn).cursor() as cursor:
+        _copy(cursor, table, frame)
+
+
+def copy_if_new(conn: Connection, table: str, frame: pd.DataFrame) -> bool:
+    """PostgreSQL: COPY `frame` straight into `table`; False (and nothing written) if a key exists.
+
+    The COPY runs under a savepoint, so a unique violation only undoes this attempt and the caller
+    can fall back to staging and merging.
+    """
+    from psycopg import errors
+
+    with driver_connection(conn).cursor() as cursor:
+        cursor.execute("SAVEPOINT copy_if_new")
+        try:
+            _copy(cursor, table, frame)
+        except errors.UniqueViolation:
+            cursor.execute("ROLLBACK TO SAVEPOINT copy_if_new")
+            return False
+        cursor.execute("RELEASE SAVEPOINT copy_if_new")
+    return True
+
+
+def _copy(cursor, table: str, frame: pd.DataFrame) -> None:
+    """COPY in CSV written by Arrow (an order of magnitude faster than DataFrame.to_csv).
+
+    Arrow quotes every string, so an empty string stays '' and only a missing value is NULL.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    buffer = io.BytesIO()
+    options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
+    pa_csv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), buffer, options)
+    columns = ", ".join(frame.columns)
+    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
+        copy.write(buffer.getbuffer())
 
 
 def _python_values(values: pd.Series) -> list:
