@@ -8,22 +8,27 @@ a bounded queue, so the loading thread only writes (DESIGN §2, bulk paths).
 
 from __future__ import annotations
 
-import multiprocessing
+import os
 import queue
+import signal
+import subprocess
+import sys
+import threading
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from cashless.settings import ROOT
 from etl.payment_ids import PaymentIdHasher
 from etl.read import FileRejected, RawFile, read_chunks
 from etl.validate import positions_in, quarantine_records, validate_customers, validate_payments
 
-QUEUE_CHUNKS = 2  # prepared chunks waiting for the loading thread (bounds the memory in flight)
-POLL_SECONDS = 1.0  # how often each side checks that the other is still alive
+STOP_SECONDS = 5.0  # how long a helper gets to finish after its jobs pipe closes
 
 
 @dataclass(frozen=True)
@@ -126,7 +131,7 @@ class Preparer:
     def submit(self, raw: RawFile) -> None:
         """Start preparing `raw` after the files submitted before it (no-op inline)."""
         if self._helper is not None:
-            self._helper.jobs.put((len(self._submitted), raw))
+            self._helper.send(len(self._submitted), raw)
             self._submitted.append(raw)
 
     def chunks(self, raw: RawFile) -> Iterator[PreparedChunk]:
@@ -151,22 +156,44 @@ class Preparer:
 
 
 class _Helper:
-    """The helper process and its two queues: jobs in, prepared chunks (or an error) out."""
+    """A helper process reading jobs from one pipe and writing prepared chunks (or an error) to another.
+
+    Started as a fresh interpreter (not multiprocessing's spawn, which re-imports the caller's main
+    script). The pipe bounds the work in flight: the helper blocks sending a chunk until the
+    loading thread reads it. When either side ends, the other gets EOF or a broken pipe and stops.
+    """
 
     def __init__(self, facts, chunk_rows: int) -> None:
-        context = multiprocessing.get_context("spawn")
-        self.jobs = context.Queue()
-        self.results = context.Queue(maxsize=QUEUE_CHUNKS)
-        self.process = context.Process(
-            target=_serve, args=(self.jobs, self.results, facts, chunk_rows), name="prepare", daemon=True
+        jobs_in, jobs_out = os.pipe()
+        results_in, results_out = os.pipe()
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", HELPER_MAIN, str(jobs_in), str(results_out)],
+            pass_fds=(jobs_in, results_out),
+            env=env,
         )
-        self.process.start()
+        os.close(jobs_in)
+        os.close(results_out)
+        self.results = Connection(results_in, writable=False)
+        self.sender = _Sender(Connection(jobs_out, readable=False))
+        self.sender.send((facts, chunk_rows))  # in the background: the helper is still starting
         self.next_job = 0  # jobs before this one have been read or dropped
+
+    def send(self, job: int, raw: RawFile) -> None:
+        self.sender.send((job, raw))
 
     def receive(self, job: int, raw: RawFile) -> Iterator[PreparedChunk]:
         """The chunks of `job`, skipping what is left of earlier jobs; re-raises the helper's errors."""
         while True:
-            got, kind, payload = self._get()
+            try:
+                got, kind, payload = self.results.recv()
+            except EOFError:
+                raise RuntimeError(
+                    f"the file-preparing helper process ended (exit code {self.process.wait()})"
+                ) from None
             if got != job:
                 continue
             if kind == "end":
@@ -175,26 +202,41 @@ class _Helper:
                 raise _rebuilt_error(raw, *payload)
             yield payload
 
-    def _get(self):
-        while True:
-            try:
-                return self.results.get(timeout=POLL_SECONDS)
-            except queue.Empty:
-                if not self.process.is_alive():
-                    raise RuntimeError(
-                        f"the file-preparing helper process died (exit code {self.process.exitcode})"
-                    ) from None
-
     def stop(self) -> None:
         """Ask the helper to finish, then make sure it is gone."""
-        self.jobs.put(None)
-        self.process.join(timeout=POLL_SECONDS * 3)
-        if self.process.is_alive():
-            self.process.terminate()
-            self.process.join()
-        for channel in (self.jobs, self.results):
-            channel.cancel_join_thread()
-            channel.close()
+        self.sender.close()
+        self.results.close()
+        try:
+            self.process.wait(timeout=STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+class _Sender(threading.Thread):
+    """Sends jobs in order from a thread, so the loading thread never waits for the helper to read."""
+
+    def __init__(self, connection: Connection) -> None:
+        super().__init__(name="prepare-jobs", daemon=True)
+        self.connection = connection
+        self.pending: queue.SimpleQueue = queue.SimpleQueue()
+        self.start()
+
+    def send(self, item) -> None:
+        self.pending.put(item)
+
+    def close(self) -> None:
+        self.pending.put(None)
+        self.join(timeout=STOP_SECONDS)
+
+    def run(self) -> None:
+        try:
+            while (item := self.pending.get()) is not None:
+                self.connection.send(item)
+        except OSError:  # the helper is gone; receive() reports it
+            pass
+        finally:
+            self.connection.close()
 
 
 def _rebuilt_error(raw: RawFile, name: str, message: str, trace: str) -> Exception:
@@ -203,43 +245,29 @@ def _rebuilt_error(raw: RawFile, name: str, message: str, trace: str) -> Excepti
     return RuntimeError(f"preparing {raw.path.name} failed: {name}: {message}\n{trace}")
 
 
-def _serve(jobs, results, facts, chunk_rows: int) -> None:
-    """Helper process: prepare each job's file in order until told to stop or the parent is gone."""
+HELPER_MAIN = "import sys; from warehouse.prepare import serve; serve(int(sys.argv[1]), int(sys.argv[2]))"
+
+
+def serve(jobs_fd: int, results_fd: int) -> None:
+    """Helper process: prepare each job's file in order until the jobs pipe closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the loading process's to handle
+    jobs, results = Connection(jobs_fd, writable=False), Connection(results_fd, readable=False)
     try:
-        while (job := _next_job(jobs)) is not None:
-            number, raw = job
-            try:
-                for chunk in prepare_file(raw, facts, chunk_rows):
-                    _put(results, (number, "chunk", chunk))
-                _put(results, (number, "end", None))
-            except Exception as error:  # reported to the loading thread, which decides
-                _put(results, (number, "error", (type(error).__name__, str(error), traceback.format_exc())))
-    except (KeyboardInterrupt, _ParentGone):
+        facts, chunk_rows = jobs.recv()
+        while True:
+            number, raw = jobs.recv()
+            for item in _prepared_items(number, raw, facts, chunk_rows):
+                results.send(item)
+    except (EOFError, BrokenPipeError, ConnectionResetError):  # the loading process finished or is gone
         return
 
 
-class _ParentGone(Exception):
-    """The loading process ended (killed or interrupted): nothing left to prepare for."""
-
-
-def _next_job(jobs):
-    while True:
-        try:
-            return jobs.get(timeout=POLL_SECONDS)
-        except queue.Empty:
-            _check_parent()
-
-
-def _put(results, item) -> None:
-    while True:
-        try:
-            results.put(item, timeout=POLL_SECONDS)
-            return
-        except queue.Full:
-            _check_parent()
-
-
-def _check_parent() -> None:
-    parent = multiprocessing.parent_process()
-    if parent is not None and not parent.is_alive():
-        raise _ParentGone
+def _prepared_items(number: int, raw: RawFile, facts, chunk_rows: int) -> Iterator[tuple]:
+    """(job, "chunk", chunk) per chunk then (job, "end", None); (job, "error", ...) if the file fails."""
+    try:
+        for chunk in prepare_file(raw, facts, chunk_rows):
+            yield number, "chunk", chunk
+    except Exception as error:  # reported to the loading thread, which rolls the file back
+        yield number, "error", (type(error).__name__, str(error), traceback.format_exc())
+        return
+    yield number, "end", None
