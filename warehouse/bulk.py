@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from contextlib import closing
 
 import numpy as np
 import pandas as pd
@@ -32,37 +33,55 @@ def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame, on_conflict: 
     """
     if frame.empty:
         return
-    columns = list(frame.columns)
+    if on_conflict and not is_sqlite(conn):
+        raise ValueError("COPY cannot resolve conflicts: stage the rows and merge them")
+    with closing(driver_connection(conn).cursor()) as cursor:
+        _write(conn, cursor, table, frame, on_conflict)
+
+
+def _write(conn: Connection, cursor, table: str, frame: pd.DataFrame, on_conflict: str = "") -> None:
+    """executemany of plain Python tuples on SQLite, COPY on PostgreSQL."""
     if is_sqlite(conn):
+        columns = list(frame.columns)
         placeholders = ", ".join("?" for _ in columns)
         rows = zip(*(_python_values(frame[c]) for c in columns))
-        driver_connection(conn).cursor().executemany(
+        cursor.executemany(
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}) {on_conflict}", rows
         )
-        return
-    if on_conflict:
-        raise ValueError("COPY cannot resolve conflicts: stage the rows and merge them")
-    with driver_connection(conn).cursor() as cursor:
+    else:
         _copy(cursor, table, frame)
 
 
-def copy_if_new(conn: Connection, table: str, frame: pd.DataFrame) -> bool:
-    """PostgreSQL: COPY `frame` straight into `table`; False (and nothing written) if a key exists.
+def insert_if_new(conn: Connection, table: str, frame: pd.DataFrame) -> bool:
+    """Append `frame` to `table` unless one of its keys exists: then write nothing and return False.
 
-    The COPY runs under a savepoint, so a unique violation only undoes this attempt and the caller
-    can fall back to staging and merging.
+    The insert (executemany or COPY) runs under a savepoint, so a unique violation only undoes this
+    attempt and the caller can fall back to staging and merging.
     """
+    driver = driver_connection(conn)
+    unique_violation = _unique_violation(conn)
+    with closing(driver.cursor()) as cursor:
+        cursor.execute("SAVEPOINT insert_if_new")
+        try:
+            _write(conn, cursor, table, frame)
+        except unique_violation as error:
+            if is_sqlite(conn) and "UNIQUE" not in str(error):
+                raise
+            cursor.execute("ROLLBACK TO SAVEPOINT insert_if_new")
+            cursor.execute("RELEASE SAVEPOINT insert_if_new")
+            return False
+        cursor.execute("RELEASE SAVEPOINT insert_if_new")
+    return True
+
+
+def _unique_violation(conn: Connection) -> type[Exception]:
+    if is_sqlite(conn):
+        import sqlite3
+
+        return sqlite3.IntegrityError
     from psycopg import errors
 
-    with driver_connection(conn).cursor() as cursor:
-        cursor.execute("SAVEPOINT copy_if_new")
-        try:
-            _copy(cursor, table, frame)
-        except errors.UniqueViolation:
-            cursor.execute("ROLLBACK TO SAVEPOINT copy_if_new")
-            return False
-        cursor.execute("RELEASE SAVEPOINT copy_if_new")
-    return True
+    return errors.UniqueViolation
 
 
 def _copy(cursor, table: str, frame: pd.DataFrame) -> None:

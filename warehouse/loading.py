@@ -24,7 +24,7 @@ from sqlalchemy import Connection, Engine, bindparam, func, insert, select, text
 from cashless.settings import LoadSettings
 from etl.read import FileRejected, RawFile, open_raw_file
 from etl.text import fold_text
-from warehouse.bulk import bulk_insert, copy_if_new, fetch_frame, iso_dates, iso_days
+from warehouse.bulk import bulk_insert, fetch_frame, insert_if_new, iso_dates, iso_days
 from warehouse.db import is_sqlite, writing
 from warehouse.prepare import CustomerFacts, PaymentFacts, PreparedChunk, Preparer
 from warehouse.schema import (
@@ -38,7 +38,7 @@ from warehouse.snapshots import mark_dirty, refresh_snapshots
 
 log = logging.getLogger(__name__)
 
-ID_SAMPLE = 1000  # payment ids probed per chunk before trying the direct COPY on PostgreSQL
+ID_SAMPLE = 1000  # payment ids probed per chunk before trying the direct insert
 
 PAYMENT_COLUMNS = [
     "payment_id",
@@ -407,18 +407,8 @@ class _PaymentLoader(_FileLoader):
         self.channel_ids = dict(self.conn.execute(select(channel_names.c.raw_text, channel_names.c.id)).all())
         self.loaded_frames: list[pd.DataFrame] = []
         self.staging = False
-        if is_sqlite(self.conn):
-            # Old dates of re-sent payments, noted by a connection-local trigger as the upsert
-            # replaces them, so the direct executemany needs no staging table or join.
-            self.conn.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS replaced_payments (paid_at DATE)")
-            self.conn.exec_driver_sql(
-                "CREATE TEMP TRIGGER IF NOT EXISTS note_replaced_payment BEFORE UPDATE ON main.payments "
-                "BEGIN INSERT INTO replaced_payments VALUES (OLD.paid_at); END"
-            )
 
     def finish(self) -> None:
-        if is_sqlite(self.conn):
-            self.conn.exec_driver_sql("DROP TRIGGER IF EXISTS temp.note_replaced_payment")
         self.result.recent = pd.concat(self.loaded_frames, ignore_index=True) if self.loaded_frames else None
 
     def write(self, chunk: PreparedChunk) -> None:
@@ -453,39 +443,22 @@ class _PaymentLoader(_FileLoader):
         )
 
     def _upsert(self, frame: pd.DataFrame) -> tuple[int, object]:
-        """Insert or replace the chunk's payments; returns how many replaced rows and their earliest old day."""
-        if is_sqlite(self.conn):
-            updates = ", ".join(f"{c} = excluded.{c}" for c in PAYMENT_COLUMNS[1:])
-            bulk_insert(
-                self.conn, "payments", frame, on_conflict=f"ON CONFLICT (payment_id) DO UPDATE SET {updates}"
-            )
-            replaced, earliest_old = self.conn.execute(
-                text("SELECT COUNT(*), MIN(paid_at) FROM replaced_payments")
-            ).one()
-            self.conn.exec_driver_sql("DELETE FROM replaced_payments")
-            return replaced, earliest_old
-        if not self._any_known(frame["payment_id"]) and copy_if_new(self.conn, "payments", frame):
+        """Insert or replace the chunk's payments; returns how many replaced rows and their earliest old day.
+
+        A chunk of new ids (the usual monthly file) goes straight in: executemany or COPY, as fast
+        as the driver allows. A chunk with known ids, or one the sampled guess got wrong (the
+        direct insert fails on the unique key and is undone), is staged and merged.
+        """
+        if _insert_if_all_new(self.conn, "payments", "payment_id", frame):
             return 0, None
         return self._merge_through_staging(frame)
 
-    def _any_known(self, payment_ids: pd.Series) -> bool:
-        """Whether a sample of the chunk's ids is already loaded (a re-sent file): then skip the direct COPY."""
-        step = max(1, len(payment_ids) // ID_SAMPLE)
-        sample = payment_ids.iloc[::step].tolist()
-        found = self.conn.execute(
-            text("SELECT 1 FROM payments WHERE payment_id IN :ids LIMIT 1").bindparams(
-                bindparam("ids", expanding=True)
-            ),
-            {"ids": sample},
-        ).first()
-        return found is not None
-
     def _merge_through_staging(self, frame: pd.DataFrame) -> tuple[int, object]:
-        """PostgreSQL upsert of a chunk whose ids may exist: COPY to staging, count the replaced, merge."""
+        """Upsert of a chunk whose ids may exist: stage it, count the replaced rows and their old days, merge."""
         if not self.staging:
             self.create_staging("staging_payments", "payments", PAYMENT_COLUMNS)
             self.staging = True
-        self.conn.exec_driver_sql("TRUNCATE staging_payments")
+        self.conn.exec_driver_sql("DELETE FROM staging_payments")
         bulk_insert(self.conn, "staging_payments", frame)
         replaced, earliest_old = self.conn.execute(
             text(
@@ -496,7 +469,7 @@ class _PaymentLoader(_FileLoader):
         updates = ", ".join(f"{c} = excluded.{c}" for c in PAYMENT_COLUMNS[1:])
         self.conn.exec_driver_sql(
             f"INSERT INTO payments ({', '.join(PAYMENT_COLUMNS)}) "
-            f"SELECT {', '.join(PAYMENT_COLUMNS)} FROM staging_payments "
+            f"SELECT {', '.join(PAYMENT_COLUMNS)} FROM staging_payments WHERE true "
             f"ON CONFLICT (payment_id) DO UPDATE SET {updates}"
         )
         return replaced, earliest_old
@@ -513,6 +486,23 @@ class _PaymentLoader(_FileLoader):
         return np.array([self.channel_ids[t] for t in raw_channels], dtype=np.int64)
 
 
+def _insert_if_all_new(conn: Connection, table: str, key: str, frame: pd.DataFrame) -> bool:
+    """Insert a chunk straight into `table` if none of its `key`s is loaded yet; False if some are.
+
+    A sample of the keys is probed first (a re-sent file is caught there); a wrong guess costs one
+    undone insert, never a wrong count.
+    """
+    return not _any_known(conn, table, key, frame[key]) and insert_if_new(conn, table, frame)
+
+
+def _any_known(conn: Connection, table: str, column: str, ids: pd.Series) -> bool:
+    """Whether a sample of a chunk's ids is already in `table`."""
+    sample = ids.iloc[:: max(1, len(ids) // ID_SAMPLE)].tolist()
+    statement = text(f"SELECT 1 FROM {table} WHERE {column} IN :ids LIMIT 1")
+    found = conn.execute(statement.bindparams(bindparam("ids", expanding=True)), {"ids": sample}).first()
+    return found is not None
+
+
 def _day(epoch_day) -> dt.date:
     return dt.date(1970, 1, 1) + dt.timedelta(days=int(epoch_day))
 
@@ -525,7 +515,7 @@ class _CustomerLoader(_FileLoader):
                 select(communes.c.id, communes.c.office_code, communes.c.name)
             )
         }
-        self.create_staging("staging_customers", "customers", CUSTOMER_COLUMNS)
+        self.staging = False
 
     def write(self, chunk: PreparedChunk) -> None:
         clean = chunk.rows
@@ -543,6 +533,17 @@ class _CustomerLoader(_FileLoader):
                 "load_run_id": self.run_id,
             }
         )
+        if _insert_if_all_new(self.conn, "customers", "customer_id", frame):
+            self.note_day(clean["contract_start"].min())  # all new: their contract starts are the changes
+            self.result.loaded += len(frame)
+        else:
+            self._merge_through_staging(frame)
+
+    def _merge_through_staging(self, frame: pd.DataFrame) -> None:
+        """Upsert of customers who may exist: stage, note the days their changes touch, count, merge."""
+        if not self.staging:
+            self.create_staging("staging_customers", "customers", CUSTOMER_COLUMNS)
+            self.staging = True
         self.conn.exec_driver_sql("DELETE FROM staging_customers")
         bulk_insert(self.conn, "staging_customers", frame)
         self._note_changed_days()

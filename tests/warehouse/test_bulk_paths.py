@@ -8,7 +8,6 @@ import pytest
 
 from cashless.settings import LoadSettings
 from warehouse import metrics
-from warehouse.db import is_sqlite
 from warehouse.loading import load_files
 
 from .province_fixture import write_fixture
@@ -58,7 +57,7 @@ def test_a_file_broken_after_its_first_chunks_loads_nothing(engine, tmp_path):
 
 
 def test_resent_overlapping_file_upserts(engine, tmp_path, monkeypatch):
-    # Probe a single id, so the direct COPY is tried and must fall back when a later id exists.
+    # Probe a single id, so the direct insert is tried and must be undone when a later id exists.
     monkeypatch.setattr("warehouse.loading.ID_SAMPLE", 1)
     paths = write_fixture(tmp_path)
     load_files(engine, "customers", [paths[0]])
@@ -92,9 +91,7 @@ def test_resent_file_with_other_bytes_changes_no_count(engine, tmp_path, setting
     assert (_counts(engine), _counts(engine, dt.date(2025, 1, 31)), _payments(engine)) == before
 
 
-def test_direct_copy_is_used_for_new_ids(engine, tmp_path, monkeypatch):
-    if is_sqlite(engine):
-        pytest.skip("the direct COPY is PostgreSQL's path")
+def test_new_ids_go_straight_in_without_staging(engine, tmp_path, monkeypatch):
     staged = []
     monkeypatch.setattr(
         "warehouse.loading._PaymentLoader._merge_through_staging",
@@ -105,3 +102,20 @@ def test_direct_copy_is_used_for_new_ids(engine, tmp_path, monkeypatch):
     load_files(engine, "payments", paths[1:])
     assert staged == []
     assert len(_payments(engine)) == 19
+
+
+def test_resent_customers_with_a_change_are_merged(engine, tmp_path, monkeypatch):
+    monkeypatch.setattr("warehouse.loading.ID_SAMPLE", 1)  # the probe sees only the new C13
+    paths = write_fixture(tmp_path)
+    load_files(engine, "customers", [paths[0]])
+    load_files(engine, "payments", paths[1:])
+    changed = tmp_path / "customers_changed.csv"  # C04's contract no longer ends on 20/02
+    changed.write_text(
+        "MA_KHANG;MA_DVIQLY;TEN_XA;LOAI_KH;NGAY_HLUC;NGAY_HET_HLUC\n"
+        "C13;PA1101;Xã B;sinh hoạt;01/01/2025;\n"
+        "C04;PA1101;Xã B;sinh hoạt;01/01/2020;\n",
+        encoding="utf-8",
+    )
+    result = load_files(engine, "customers", [changed])[0]
+    assert (result.loaded, result.updated) == (2, 1)
+    assert _counts(engine)["PA1101"] == (6, 3)  # C04 active and cashless (BIDV on 05/02), C13 active
