@@ -217,12 +217,15 @@ def _read_facts(conn: Connection, kind: str) -> PaymentFacts | CustomerFacts:
 
 
 def _already_loaded(conn: Connection, raw: RawFile) -> bool:
+    """Same content loaded before with nothing quarantined (quarantined rows may load now, e.g. once
+    their customers are; the rest of the file is upserted unchanged)."""
     return (
         conn.scalar(
             select(load_runs.c.id).where(
                 load_runs.c.file_hash == raw.file_hash,
                 load_runs.c.kind == raw.kind,
                 load_runs.c.status == "loaded",
+                load_runs.c.rows_quarantined == 0,
             )
         )
         is not None
@@ -429,8 +432,8 @@ class _PaymentLoader(_FileLoader):
         )
         replaced, earliest_old = self._upsert(frame)
         self.note_day(earliest_old)
-        self.result.loaded += len(frame)
-        self.result.updated += replaced
+        self.result.loaded += len(frame) + chunk.repeated  # repeats count as updates of the row they repeat
+        self.result.updated += replaced + chunk.repeated
         self.loaded_frames.append(
             pd.DataFrame(
                 {

@@ -54,6 +54,7 @@ class PreparedChunk:
     rows: pd.DataFrame | None
     bad: pd.DataFrame
     channels: list[str] = field(default_factory=list)  # payments: texts the channel codes point into
+    repeated: int = 0  # payments: rows dropped because a later row of the chunk has the same id
 
 
 def prepare_file(
@@ -69,15 +70,23 @@ def _prepare_payments(raw: RawFile, facts: PaymentFacts, chunk_rows: int) -> Ite
     hasher = PaymentIdHasher()
     for chunk in read_chunks(raw, chunk_rows):
         clean, bad = validate_payments(chunk, facts.customer_ids)
-        rows, channels = (None, []) if clean.empty else shape_payments(clean, hasher, facts.customer_keys)
-        yield PreparedChunk(len(chunk), rows, bad, channels)
+        if clean.empty:
+            yield PreparedChunk(len(chunk), None, bad)
+            continue
+        rows, channels, repeated = shape_payments(clean, hasher, facts.customer_keys)
+        yield PreparedChunk(len(chunk), rows, bad, channels, repeated)
 
 
 def shape_payments(
     clean: pd.DataFrame, hasher: PaymentIdHasher, customer_keys: np.ndarray
-) -> tuple[pd.DataFrame, list[str]]:
-    """Ids assigned (the last of a repeated id wins), customer keys, epoch days, channel codes."""
-    clean = clean.assign(payment_id=hasher.assign(clean)).drop_duplicates("payment_id", keep="last")
+) -> tuple[pd.DataFrame, list[str], int]:
+    """Ids assigned, customer keys, epoch days, channel codes; and how many rows repeated a later id.
+
+    A payment_id repeated in the chunk: the last row wins, as it would from a later chunk.
+    """
+    clean = clean.assign(payment_id=hasher.assign(clean))
+    repeated = clean["payment_id"].duplicated(keep="last")
+    clean = clean[~repeated]
     codes, channels = pd.factorize(clean["channel"])
     rows = pd.DataFrame(
         {
@@ -89,7 +98,7 @@ def shape_payments(
             "channel_code": codes.astype(np.int64),
         }
     )
-    return rows, list(channels)
+    return rows, list(channels), int(repeated.sum())
 
 
 def _prepare_customers(raw: RawFile, facts: CustomerFacts, chunk_rows: int) -> Iterator[PreparedChunk]:
