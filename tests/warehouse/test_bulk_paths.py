@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from cashless.settings import LoadSettings
 from warehouse import metrics
+from warehouse.bulk import bulk_insert
 from warehouse.loading import load_files
 
 from .province_fixture import write_fixture
@@ -119,3 +121,48 @@ def test_resent_customers_with_a_change_are_merged(engine, tmp_path, monkeypatch
     result = load_files(engine, "customers", [changed])[0]
     assert (result.loaded, result.updated) == (2, 1)
     assert _counts(engine)["PA1101"] == (6, 3)  # C04 active and cashless (BIDV on 05/02), C13 active
+
+
+def test_bulk_insert_keeps_text_as_written(engine):
+    texts = [
+        "back\\slash",
+        "tab\there",
+        "line\nbreak",
+        "cr\rlf\r\n",
+        '"quoted", comma;',
+        "\\N",
+        "",
+        "Thu tại quầy",
+    ]
+    runs = pd.DataFrame(
+        {
+            "id": [1, 2],
+            "kind": "payments",
+            "file_name": "f.csv",
+            "file_hash": "h",
+            "status": "loaded",
+            "started_at": "2025-03-01 10:00:00",
+            "rows_read": 0,
+            "rows_loaded": 0,
+            "rows_updated": 0,
+            "rows_quarantined": 0,
+            "message": [None, ""],  # NULL stays NULL, the empty text stays empty
+        }
+    )
+    rows = pd.DataFrame(
+        {
+            "load_run_id": 1,
+            "row_number": range(len(texts)),
+            "column_name": "c",
+            "reason": texts,
+            "raw_row": texts,
+        }
+    )
+    with engine.begin() as conn:
+        bulk_insert(conn, "load_runs", runs)
+        bulk_insert(conn, "quarantine", rows)
+    with engine.connect() as conn:
+        messages = conn.exec_driver_sql("SELECT id, message FROM load_runs ORDER BY id").all()
+        stored = conn.exec_driver_sql("SELECT reason, raw_row FROM quarantine ORDER BY row_number").all()
+    assert [tuple(m) for m in messages] == [(1, None), (2, "")]
+    assert [tuple(r) for r in stored] == [(t, t) for t in texts]
