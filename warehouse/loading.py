@@ -132,6 +132,7 @@ class _FileQueue:
         self.ahead = settings.parse_ahead and _total_bytes(paths) >= settings.helper_min_bytes
         self.preparer: Preparer | None = None
         self.facts_version: object = None
+        self.submitted: set[int] = set()  # files handed to the current preparer
 
     def load(self, index: int) -> LoadResult:
         self._submit(index)
