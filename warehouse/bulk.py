@@ -20,6 +20,9 @@ def iso_dates(values: pd.Series) -> pd.Series:
     return days.map(mapping).astype(object).where(days.notna(), None)
 
 
+TUPLES_AT_ONCE = 500_000  # rows turned into Python tuples per executemany (bounds their memory)
+
+
 def iso_days(days: np.ndarray) -> np.ndarray:
     """Epoch-day integers -> 'YYYY-MM-DD' text objects, formatted once per distinct day."""
     distinct, positions = np.unique(np.asarray(days, dtype=np.int64), return_inverse=True)
@@ -44,10 +47,10 @@ def _write(conn: Connection, cursor, table: str, frame: pd.DataFrame, on_conflic
     if is_sqlite(conn):
         columns = list(frame.columns)
         placeholders = ", ".join("?" for _ in columns)
-        rows = zip(*(_python_values(frame[c]) for c in columns))
-        cursor.executemany(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}) {on_conflict}", rows
-        )
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}) {on_conflict}"
+        for start in range(0, len(frame), TUPLES_AT_ONCE):  # Python objects for a slice at a time
+            part = frame.iloc[start : start + TUPLES_AT_ONCE]
+            cursor.executemany(sql, zip(*(_python_values(part[c]) for c in columns)))
     else:
         _copy(cursor, table, frame)
 

@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 NO_END = np.int64(10**7)  # epoch day far beyond any contract: "still active"
 LEVELS = ["active", "cashless"]
 FLOWS = ["converted", "slipped", "payments", "amount", "cashless_payments", "cashless_amount"]
+FLOW_BLOCK = 2_000_000  # payments aggregated at a time (bounds the refresh's temporary arrays)
+EVENT_BLOCK = 1_000_000  # status changes and customers turned into events at a time (the same)
 CHANNELS_PER_OFFICE = 1 << 20  # channel_name_id below this: (office, channel) packs into one integer
 
 
@@ -184,27 +186,40 @@ def _communes(people: pd.DataFrame) -> pd.DataFrame:
 def daily_flows(paid: pd.DataFrame, group: np.ndarray) -> pd.DataFrame:
     """Payments, amounts and their cashless parts per group code and day, for days with payments.
 
-    One hash pass over a combined (group, day) integer and dense sums: a pandas group-by on two
-    keys costs ~10x more on millions of payments.
+    A hash pass over a combined (group, day) integer and dense sums, block by block so the
+    temporaries stay small: a pandas group-by on two keys costs ~10x more on millions of payments.
     """
-    days = paid["day"].to_numpy(dtype=np.int64)
+    parts = [
+        _block_flows(paid.iloc[start : start + FLOW_BLOCK], group[start : start + FLOW_BLOCK])
+        for start in range(0, len(paid), FLOW_BLOCK)
+    ]
+    if not parts:
+        return pd.DataFrame({c: np.zeros(0, np.int64) for c in ["group", "day", *FLOWS[2:]]})
+    flows = pd.concat(parts, ignore_index=True)
+    return flows if len(parts) == 1 else flows.groupby(["group", "day"], sort=False).sum().reset_index()
+
+
+def _block_flows(paid: pd.DataFrame, group: np.ndarray) -> pd.DataFrame:
     known = group >= 0  # payments of a customer missing from customers are left out, as a join would
-    days, group = days[known], group[known]
+    days = paid["day"].to_numpy(dtype=np.int64)
+    amount = paid["amount"].to_numpy(dtype=np.int64)
+    cashless = paid["cashless"].to_numpy(dtype=np.int64)
+    if not known.all():
+        days, group, amount, cashless = days[known], group[known], amount[known], cashless[known]
     if not len(days):
         return pd.DataFrame({c: np.zeros(0, np.int64) for c in ["group", "day", *FLOWS[2:]]})
     first, span = days.min(), days.max() - days.min() + 1
-    slots, distinct = pd.factorize(group * span + (days - first))
-    amount = paid["amount"].to_numpy(dtype=np.int64)[known]
-    cashless = paid["cashless"].to_numpy(dtype=np.int64)[known]
+    packed = group * span
+    packed += days - first
+    slots, distinct = pd.factorize(packed)
+    del packed
     return pd.DataFrame(
         {
             "group": distinct // span,
             "day": distinct % span + first,
             "payments": np.bincount(slots, minlength=len(distinct)),
             "amount": _sums(slots, amount, len(distinct)),
-            "cashless_payments": np.bincount(slots, weights=cashless, minlength=len(distinct)).astype(
-                np.int64
-            ),
+            "cashless_payments": _sums(slots, cashless, len(distinct)),
             "cashless_amount": _sums(slots, amount * cashless, len(distinct)),
         }
     )
@@ -221,7 +236,7 @@ def _recent_if_complete(conn, recent, m, where, params) -> pd.DataFrame | None:
     """`recent` payments from day m on, if the warehouse holds exactly those from day m on."""
     if recent is None:
         return None
-    subset = recent if m is None else recent[recent["day"] >= m]
+    subset = recent if m is None or recent["day"].min() >= m else recent[recent["day"] >= m]
     held = conn.execute(text(f"SELECT COUNT(*) FROM payments{where}"), params).scalar_one()
     if held != len(subset):
         log.info(
@@ -265,8 +280,15 @@ def status_changes(paid: pd.DataFrame, prior: pd.Series) -> pd.DataFrame:
     first = np.ones(len(keys), dtype=bool)
     first[1:] = keys[1:] != keys[:-1]
     previous[first] = prior.reindex(keys[first]).fillna(-1).to_numpy(dtype=np.int64)
-    daily = pd.DataFrame({"customer_key": keys, "day": days, "cashless": flags, "previous": previous})
-    return daily[flags != previous].reset_index(drop=True)
+    changed = flags != previous
+    return pd.DataFrame(
+        {
+            "customer_key": keys[changed],
+            "day": days[changed],
+            "cashless": flags[changed],
+            "previous": previous[changed],
+        }
+    )
 
 
 def _daily_flags(paid: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -277,19 +299,54 @@ def _daily_flags(paid: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray
     """
     days = paid["day"].to_numpy(dtype=np.int64)
     first, span = days.min(), days.max() - days.min() + 1
-    packed = (paid["customer_key"].to_numpy(dtype=np.int64) * span + (days - first)) * 2
-    packed = np.sort(packed + paid["cashless"].to_numpy(dtype=np.int64))
+    packed = paid["customer_key"].to_numpy(dtype=np.int64, copy=True)  # worked on in place
+    packed *= span
+    packed += days
+    del days
+    packed -= first
+    packed *= 2
+    packed += paid["cashless"].to_numpy()
+    packed.sort()
     slot = packed >> 1
     last = np.ones(len(slot), dtype=bool)
     last[:-1] = slot[1:] != slot[:-1]
-    packed, slot = packed[last], slot[last]
-    return slot // span, slot % span + first, packed & 1
+    flags = packed[last] & 1
+    del packed
+    slot = slot[last]
+    keys = slot // span
+    slot %= span
+    slot += first
+    return keys, slot, flags
 
 
 def customer_events(
     changes: pd.DataFrame, people: pd.DataFrame, prior: pd.Series, m: int | None
 ) -> pd.DataFrame:
-    """Per customer and event day >= m: change of active and cashless counts, conversions, slips."""
+    """Per customer and event day >= m: change of active and cashless counts, conversions, slips.
+
+    Customers are independent, so they are taken in blocks of keys to bound the memory.
+    """
+    keys = people.index.to_numpy(dtype=np.int64)
+    blocks = max(1, (len(changes) + len(keys)) // EVENT_BLOCK)
+    if blocks == 1 or not len(keys):
+        return _customer_events(changes, people, prior, m)
+    edges = np.linspace(keys.min(), keys.max() + 1, blocks + 1).astype(np.int64)
+    changed = changes["customer_key"].to_numpy(dtype=np.int64)
+    parts = [
+        _customer_events(
+            changes[(changed >= low) & (changed < high)],
+            people[(keys >= low) & (keys < high)],
+            prior,
+            m,
+        )
+        for low, high in zip(edges[:-1], edges[1:])
+    ]
+    return pd.concat(parts, ignore_index=True)
+
+
+def _customer_events(
+    changes: pd.DataFrame, people: pd.DataFrame, prior: pd.Series, m: int | None
+) -> pd.DataFrame:
     lower = -(10**7) if m is None else m
     starts = people.index[people["start_day"] >= lower]
     ends = people.index[(people["end_day"] >= lower) & (people["end_day"] < NO_END)]

@@ -11,6 +11,7 @@ from cashless.settings import LoadSettings
 from warehouse import metrics
 from warehouse.bulk import bulk_insert
 from warehouse.loading import load_files
+from warehouse.snapshots import refresh_snapshots
 
 from .province_fixture import write_fixture
 
@@ -166,3 +167,21 @@ def test_bulk_insert_keeps_text_as_written(engine):
         stored = conn.exec_driver_sql("SELECT reason, raw_row FROM quarantine ORDER BY row_number").all()
     assert [tuple(m) for m in messages] == [(1, None), (2, "")]
     assert [tuple(r) for r in stored] == [(t, t) for t in texts]
+
+
+def test_refresh_in_small_blocks_gives_the_same_snapshots(engine, tmp_path, monkeypatch):
+    paths = write_fixture(tmp_path)
+    load_files(engine, "customers", [paths[0]])
+    load_files(engine, "payments", paths[1:])
+    days = [dt.date(2025, 1, 31), dt.date(2025, 2, 15), FEB_END, dt.date(2025, 3, 31)]
+    whole = [_counts(engine, day) for day in days]
+    monkeypatch.setattr("warehouse.snapshots.EVENT_BLOCK", 2)
+    monkeypatch.setattr("warehouse.snapshots.FLOW_BLOCK", 3)
+    monkeypatch.setattr("warehouse.bulk.TUPLES_AT_ONCE", 2)
+    refresh_snapshots(engine, full=True)
+    assert [_counts(engine, day) for day in days] == whole
+    with engine.connect() as conn:
+        moves = metrics.movements(conn, dt.date(2025, 1, 31), FEB_END, by="province").iloc[0]
+        flows = metrics.value_rate(conn, dt.date(2025, 2, 1), FEB_END, by="province").iloc[0]
+    assert (moves["converted"], moves["slipped"]) == (4, 2)
+    assert (flows["amount"], flows["cashless_amount"]) == (1_780_000, 1_010_000)
