@@ -113,6 +113,7 @@ def load_files(
             if on_result:
                 on_result(result)
             if sum(len(r.recent) for r in batch if r.recent is not None) > settings.max_rows_in_memory:
+                files.pause()  # the helper's memory is given back while the refresh needs its own
                 _refresh(engine, batch, settings)  # keeps memory bounded on very large loads
                 batch = []
     _refresh(engine, batch, settings)
@@ -131,6 +132,7 @@ class _FileQueue:
         self.opened: dict[int, RawFile | FileRejected] = {}
         self.ahead = settings.parse_ahead and _total_bytes(paths) >= settings.helper_min_bytes
         self.preparer: Preparer | None = None
+        self.facts: PaymentFacts | CustomerFacts | None = None
         self.facts_version: object = None
         self.submitted: set[int] = set()  # files handed to the current preparer
 
@@ -148,16 +150,22 @@ class _FileQueue:
     def chunks(self, conn: Connection, raw: RawFile) -> Iterator[PreparedChunk]:
         """The prepared chunks of `raw`, from facts that are current in `conn`'s transaction."""
         version = _facts_version(conn, raw.kind)
-        if self.preparer is None or version != self.facts_version:
+        if self.preparer is None or self.facts is None or version != self.facts_version:
             self._restart(conn, version)
         return self.preparer.chunks(raw)
 
     def _restart(self, conn: Connection, version: object) -> None:
+        self.pause()
+        if self.facts is None or version != self.facts_version:
+            self.facts, self.facts_version = _read_facts(conn, self.kind), version
+        self.preparer = Preparer(self.facts, self.settings.chunk_rows, self.ahead)
+
+    def pause(self) -> None:
+        """Stop preparing ahead (the helper ends); the next file starts it again with the same facts."""
         if self.preparer is not None:
             self.preparer.close()
-        self.preparer = Preparer(_read_facts(conn, self.kind), self.settings.chunk_rows, self.ahead)
-        self.facts_version = version
-        self.submitted: set[int] = set()
+        self.preparer = None
+        self.submitted = set()
 
     def _submit(self, index: int) -> None:
         """Hand file `index` to the preparer, unless it cannot load or is already loaded."""
@@ -188,8 +196,7 @@ class _FileQueue:
         return self
 
     def __exit__(self, *_) -> None:
-        if self.preparer is not None:
-            self.preparer.close()
+        self.pause()
 
 
 def _total_bytes(paths: list[Path]) -> int:
@@ -234,9 +241,10 @@ def _already_loaded(conn: Connection, raw: RawFile) -> bool:
 
 
 def _refresh(engine: Engine, batch: list[LoadResult], settings: LoadSettings) -> None:
-    refresh_snapshots(engine, progress=settings.progress, recent=_recent_payments(batch, settings))
+    recent = _recent_payments(batch, settings)
     for result in batch:
-        result.recent = None
+        result.recent = None  # the combined frame is the only copy the refresh works from
+    refresh_snapshots(engine, progress=settings.progress, recent=recent)
 
 
 def _recent_payments(results: list[LoadResult], settings: LoadSettings) -> pd.DataFrame | None:
