@@ -185,3 +185,13 @@ def test_refresh_in_small_blocks_gives_the_same_snapshots(engine, tmp_path, monk
         flows = metrics.value_rate(conn, dt.date(2025, 2, 1), FEB_END, by="province").iloc[0]
     assert (moves["converted"], moves["slipped"]) == (4, 2)
     assert (flows["amount"], flows["cashless_amount"]) == (1_780_000, 1_010_000)
+
+
+def test_helper_restarts_after_a_mid_load_refresh(engine, tmp_path):
+    paths = write_fixture(tmp_path)
+    settings = LoadSettings(chunk_rows=4, progress=False, helper_min_bytes=0, max_rows_in_memory=3)
+    load_files(engine, "customers", [paths[0]], settings)
+    results = load_files(engine, "payments", paths[1:], settings)
+    assert [(r.status, r.loaded) for r in results] == [("loaded", 6), ("loaded", 11), ("loaded", 2)]
+    assert _counts(engine)["PA1101"] == (4, 2)
+    assert _counts(engine)["PA1102"] == (5, 3)
