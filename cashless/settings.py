@@ -41,7 +41,10 @@ class LoadSettings:
 
     chunk_rows: int = 250_000
     progress: bool = True
-    parse_ahead: bool = True  # parse the next chunk on a second thread while writing this one
+    # Prepare (read, validate, shape) the next file on a helper process while this one writes, for
+    # loads of at least this many bytes (below, the helper's start-up costs more than it saves).
+    parse_ahead: bool = True
+    helper_min_bytes: int = 32 * 2**20
     # Payments kept in memory for the snapshot refresh; past this, a load refreshes in batches.
     max_rows_in_memory: int = 8_000_000
 

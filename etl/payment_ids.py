@@ -35,7 +35,14 @@ class PaymentIdHasher:
         hex_text = ids.astype(">u8").tobytes().hex().encode("ascii")
         hex_ids = pd.Series(np.frombuffer(hex_text, dtype="S16").astype(str), dtype=str)
         # The paid date leads the id so a month's new ids land together in the unique index.
-        days = rows["paid_at"].dt.strftime("%Y%m%d").reset_index(drop=True)
+        days = _compact_days(rows["paid_at"])
         result = given.astype(object)
         result[missing] = ("H" + days + hex_ids.str.slice(0, 12)).to_numpy()
         return result
+
+
+def _compact_days(paid_at: pd.Series) -> pd.Series:
+    """'YYYYMMDD' of each date, formatted once per distinct day (a month's file has ~30)."""
+    codes, distinct = pd.factorize(paid_at)
+    text = np.asarray(pd.DatetimeIndex(distinct).strftime("%Y%m%d"), dtype=object)
+    return pd.Series(text[codes], dtype=str)

@@ -116,10 +116,10 @@ def validate_payments(raw: pd.DataFrame, known_customers: pa.Array) -> tuple[pd.
     customer_index = positions_in(customer_id, known_customers)
     unknown = (customer_id != "") & (customer_index < 0)
     id_errors[unknown] = "unknown customer_id '" + customer_id[unknown] + "' (load customers first)"
-    period, period_errors = parse_periods(raw["bill_period"])
-    paid_at, paid_errors = parse_dates(raw["paid_at"], required=True)
+    period, period_errors = per_distinct(parse_periods, raw["bill_period"])
+    paid_at, paid_errors = per_distinct(parse_dates, raw["paid_at"], required=True)
     amount, amount_errors = parse_amounts(raw["amount"])
-    channel, channel_errors = require_text(raw["channel"], "channel")
+    channel, channel_errors = per_distinct(require_text, raw["channel"], "channel")
     payment_id = _optional_text(raw, "payment_id")
 
     first_column, reasons = collect_errors(
@@ -153,6 +153,19 @@ def too_long(values: pd.Series, column: str) -> pd.Series:
     errors = pd.Series(None, index=values.index, dtype=object)
     errors[values.str.len() > limit] = f"longer than {limit} characters"
     return errors
+
+
+def per_distinct(parse, values: pd.Series, *args, **kwargs) -> tuple[pd.Series, pd.Series]:
+    """An elementwise parser (values in, parsed values and reasons out) run once per distinct value.
+
+    A monthly file has ~30 paid dates, a few bill periods and channels in 250,000 rows.
+    """
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    parsed, errors = parse(pd.Series(distinct, dtype=values.dtype), *args, **kwargs)
+    return (
+        pd.Series(parsed.to_numpy()[codes], index=values.index, dtype=parsed.dtype),
+        pd.Series(errors.to_numpy()[codes], index=values.index, dtype=object),
+    )
 
 
 def positions_in(values: pd.Series, keys: pa.Array) -> np.ndarray:

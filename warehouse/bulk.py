@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import csv
+import io
+from contextlib import closing
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,15 @@ def iso_dates(values: pd.Series) -> pd.Series:
     return days.map(mapping).astype(object).where(days.notna(), None)
 
 
+TUPLES_AT_ONCE = 500_000  # rows turned into Python tuples per executemany (bounds their memory)
+
+
+def iso_days(days: np.ndarray) -> np.ndarray:
+    """Epoch-day integers -> 'YYYY-MM-DD' text objects, formatted once per distinct day."""
+    distinct, positions = np.unique(np.asarray(days, dtype=np.int64), return_inverse=True)
+    return distinct.astype("datetime64[D]").astype(str).astype(object)[positions]
+
+
 def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame, on_conflict: str = "") -> None:
     """Append `frame` (columns named as the table's; dates already ISO text) to `table`.
 
@@ -26,48 +36,71 @@ def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame, on_conflict: 
     """
     if frame.empty:
         return
-    columns = list(frame.columns)
-    raw = driver_connection(conn)
-    if is_sqlite(conn):
-        placeholders = ", ".join("?" for _ in columns)
-        rows = zip(*(_python_values(frame[c]) for c in columns))
-        raw.cursor().executemany(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}) {on_conflict}", rows
-        )
-        return
-    if on_conflict:
+    if on_conflict and not is_sqlite(conn):
         raise ValueError("COPY cannot resolve conflicts: stage the rows and merge them")
-    with raw.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT text)") as copy:
-        copy.write(copy_text(frame))
+    with closing(driver_connection(conn).cursor()) as cursor:
+        _write(conn, cursor, table, frame, on_conflict)
 
 
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+def _write(conn: Connection, cursor, table: str, frame: pd.DataFrame, on_conflict: str = "") -> None:
+    """executemany of plain Python tuples on SQLite, COPY on PostgreSQL."""
+    if is_sqlite(conn):
+        columns = list(frame.columns)
+        placeholders = ", ".join("?" for _ in columns)
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}) {on_conflict}"
+        for start in range(0, len(frame), TUPLES_AT_ONCE):  # Python objects for a slice at a time
+            part = frame.iloc[start : start + TUPLES_AT_ONCE]
+            cursor.executemany(sql, zip(*(_python_values(part[c]) for c in columns)))
+    else:
+        _copy(cursor, table, frame)
 
 
-def copy_text(frame: pd.DataFrame) -> str:
-    """`frame` in COPY's text format: tab-separated lines, \\N for NULL, backslash escapes in the data.
+def insert_if_new(conn: Connection, table: str, frame: pd.DataFrame) -> bool:
+    """Append `frame` to `table` unless one of its keys exists: then write nothing and return False.
 
-    Data with no backslash, tab or line break (the usual case) is written as it is, checked cheaply.
+    The insert (executemany or COPY) runs under a savepoint, so a unique violation only undoes this
+    attempt and the caller can fall back to staging and merging.
     """
-    try:
-        text = _tab_separated(frame)
-        if "\r" not in text and text.count("\\") == frame.isna().to_numpy().sum():  # only the \\N
-            return text
-    except csv.Error:  # a tab or a line break in the data
-        pass
-    return _tab_separated(frame.apply(_copy_escaped))
+    driver = driver_connection(conn)
+    unique_violation = _unique_violation(conn)
+    with closing(driver.cursor()) as cursor:
+        cursor.execute("SAVEPOINT insert_if_new")
+        try:
+            _write(conn, cursor, table, frame)
+        except unique_violation as error:
+            if is_sqlite(conn) and "UNIQUE" not in str(error):
+                raise
+            cursor.execute("ROLLBACK TO SAVEPOINT insert_if_new")
+            cursor.execute("RELEASE SAVEPOINT insert_if_new")
+            return False
+        cursor.execute("RELEASE SAVEPOINT insert_if_new")
+    return True
 
 
-def _tab_separated(frame: pd.DataFrame) -> str:
-    return frame.to_csv(
-        sep="\t", header=False, index=False, na_rep="\\N", lineterminator="\n", quoting=csv.QUOTE_NONE
-    )
+def _unique_violation(conn: Connection) -> type[Exception]:
+    if is_sqlite(conn):
+        import sqlite3
+
+        return sqlite3.IntegrityError
+    from psycopg import errors
+
+    return errors.UniqueViolation
 
 
-def _copy_escaped(values: pd.Series) -> pd.Series:
-    if values.dtype.kind in "iufbmM" or pd.api.types.infer_dtype(values, skipna=True) != "string":
-        return values
-    return values.str.translate(_COPY_ESCAPES)
+def _copy(cursor, table: str, frame: pd.DataFrame) -> None:
+    """COPY in CSV written by Arrow (an order of magnitude faster than DataFrame.to_csv).
+
+    Arrow quotes every string, so an empty string stays '' and only a missing value is NULL.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    buffer = io.BytesIO()
+    options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
+    pa_csv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), buffer, options)
+    columns = ", ".join(frame.columns)
+    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
+        copy.write(buffer.getbuffer())
 
 
 def _python_values(values: pd.Series) -> list:
@@ -127,11 +160,3 @@ def epoch_day(conn: Connection, column: str) -> str:
 def days_to_dates(days: pd.Series | np.ndarray) -> pd.Series:
     """Epoch-day integers -> datetime64[s]."""
     return pd.Series(np.asarray(days, dtype="int64").astype("datetime64[D]").astype("datetime64[s]"))
-
-
-def to_epoch_days(values: pd.Series, missing: int = 10**7) -> np.ndarray:
-    """Dates as read from either driver (ISO text or date objects) -> epoch-day integers; NULL -> `missing`."""
-    days = pd.to_datetime(values).to_numpy().astype("datetime64[D]")
-    out = days.astype(np.int64)
-    out[np.isnat(days)] = missing
-    return out

@@ -12,27 +12,24 @@ import gc
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy import Connection, Engine, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, text, update
 
 from cashless.settings import LoadSettings
-from etl.payment_ids import PaymentIdHasher
-from etl.read import FileRejected, RawFile, open_raw_file, read_chunks
+from etl.read import FileRejected, RawFile, open_raw_file
 from etl.text import fold_text
-from etl.validate import positions_in, quarantine_records, validate_customers, validate_payments
-from warehouse.bulk import bulk_insert, iso_dates
+from warehouse.bulk import bulk_insert, fetch_frame, insert_if_new, iso_dates, iso_days
 from warehouse.db import is_sqlite, writing
+from warehouse.prepare import CustomerFacts, PaymentFacts, PreparedChunk, Preparer
 from warehouse.schema import (
     channel_names,
     communes,
-    customers,
     load_runs,
     offices,
     quarantine,
@@ -40,6 +37,8 @@ from warehouse.schema import (
 from warehouse.snapshots import mark_dirty, refresh_snapshots
 
 log = logging.getLogger(__name__)
+
+ID_SAMPLE = 1000  # payment ids probed per chunk before trying the direct insert
 
 PAYMENT_COLUMNS = [
     "payment_id",
@@ -100,25 +99,152 @@ def load_files(
     settings: LoadSettings = LoadSettings(),
     on_result: Callable[[LoadResult], None] | None = None,
 ) -> list[LoadResult]:
-    """Load each file in its own transaction, then refresh the snapshots from the earliest day touched."""
+    """Load each file in its own transaction, then refresh the snapshots from the earliest day touched.
+
+    Big loads prepare (read, validate, shape) the next file on a helper process while this one writes.
+    """
+    paths = [Path(path) for path in paths]
     results, batch = [], []
-    for path in paths:
-        result = load_file(engine, kind, Path(path), settings)
-        results.append(result)
-        batch.append(result)
-        if on_result:
-            on_result(result)
-        if sum(len(r.recent) for r in batch if r.recent is not None) > settings.max_rows_in_memory:
-            _refresh(engine, batch, settings)  # keeps memory bounded on very large loads
-            batch = []
+    with _FileQueue(engine, kind, paths, settings) as files:
+        for index in range(len(paths)):
+            result = files.load(index)
+            results.append(result)
+            batch.append(result)
+            if on_result:
+                on_result(result)
+            if sum(len(r.recent) for r in batch if r.recent is not None) > settings.max_rows_in_memory:
+                files.pause()  # the helper's memory is given back while the refresh needs its own
+                _refresh(engine, batch, settings)  # keeps memory bounded on very large loads
+                batch = []
     _refresh(engine, batch, settings)
     return results
 
 
+class _FileQueue:
+    """The files of one command, each opened once, with the preparer kept one file ahead of the writer.
+
+    The preparer validates against facts read from the warehouse (known customers); when a customer
+    load commits meanwhile, the facts are read again and preparation restarts from the current file.
+    """
+
+    def __init__(self, engine: Engine, kind: str, paths: list[Path], settings: LoadSettings) -> None:
+        self.engine, self.kind, self.paths, self.settings = engine, kind, paths, settings
+        self.opened: dict[int, RawFile | FileRejected] = {}
+        self.ahead = settings.parse_ahead and _total_bytes(paths) >= settings.helper_min_bytes
+        self.preparer: Preparer | None = None
+        self.facts: PaymentFacts | CustomerFacts | None = None
+        self.facts_version: object = None
+        self.submitted: set[int] = set()  # files handed to the current preparer
+
+    def load(self, index: int) -> LoadResult:
+        self._submit(index)
+        self._submit(index + 1)
+        opened = self._open(index)
+        if isinstance(opened, FileRejected):
+            path = self.paths[index]
+            return _record_outcome(
+                self.engine, self.kind, path, "", dt.datetime.now(), "rejected", str(opened)
+            )
+        return _load_opened(self.engine, opened, self.settings, self)
+
+    def chunks(self, conn: Connection, raw: RawFile) -> Iterator[PreparedChunk]:
+        """The prepared chunks of `raw`, from facts that are current in `conn`'s transaction."""
+        version = _facts_version(conn, raw.kind)
+        if self.preparer is None or self.facts is None or version != self.facts_version:
+            self._restart(conn, version)
+        return self.preparer.chunks(raw)
+
+    def _restart(self, conn: Connection, version: object) -> None:
+        self.pause()
+        if self.facts is None or version != self.facts_version:
+            self.facts, self.facts_version = _read_facts(conn, self.kind), version
+        self.preparer = Preparer(self.facts, self.settings.chunk_rows, self.ahead)
+
+    def pause(self) -> None:
+        """Stop preparing ahead (the helper ends); the next file starts it again with the same facts."""
+        if self.preparer is not None:
+            self.preparer.close()
+        self.preparer = None
+        self.submitted = set()
+
+    def _submit(self, index: int) -> None:
+        """Hand file `index` to the preparer, unless it cannot load or is already loaded."""
+        if self.preparer is None and self.ahead and index < len(self.paths):
+            with self.engine.connect() as conn:
+                self._restart(conn, _facts_version(conn, self.kind))
+        if not self.ahead or index >= len(self.paths) or index in self.submitted:
+            return
+        opened = self._open(index)
+        if isinstance(opened, FileRejected):
+            return
+        with self.engine.connect() as conn:
+            if _already_loaded(conn, opened):
+                return
+        self.preparer.submit(opened)
+        self.submitted.add(index)
+
+    def _open(self, index: int) -> RawFile | FileRejected:
+        if index not in self.opened:
+            try:
+                self.opened[index] = open_raw_file(self.paths[index], self.kind)
+            except FileRejected as rejection:
+                self.opened[index] = rejection
+        self.opened = {i: v for i, v in self.opened.items() if i >= index - 1}
+        return self.opened[index]
+
+    def __enter__(self) -> _FileQueue:
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.pause()
+
+
+def _total_bytes(paths: list[Path]) -> int:
+    return sum(path.stat().st_size for path in paths if path.is_file())
+
+
+def _facts_version(conn: Connection, kind: str) -> object:
+    """Changes whenever the facts validation uses may have: the last customer load that committed."""
+    if kind != "payments":
+        return None
+    return conn.scalar(
+        select(func.max(load_runs.c.id)).where(
+            load_runs.c.kind == "customers", load_runs.c.status == "loaded"
+        )
+    )
+
+
+def _read_facts(conn: Connection, kind: str) -> PaymentFacts | CustomerFacts:
+    if kind == "customers":
+        return CustomerFacts(frozenset(conn.scalars(select(offices.c.code))))
+    known = fetch_frame(conn, "SELECT customer_id, customer_key FROM customers")
+    return PaymentFacts(
+        customer_ids=pa.array(known["customer_id"].to_numpy(dtype=object), type=pa.string()),
+        customer_keys=known["customer_key"].to_numpy(dtype=np.int64),
+    )
+
+
+def _already_loaded(conn: Connection, raw: RawFile) -> bool:
+    """Same content loaded before with nothing quarantined (quarantined rows may load now, e.g. once
+    their customers are; the rest of the file is upserted unchanged)."""
+    return (
+        conn.scalar(
+            select(load_runs.c.id).where(
+                load_runs.c.file_hash == raw.file_hash,
+                load_runs.c.kind == raw.kind,
+                load_runs.c.status == "loaded",
+                load_runs.c.rows_quarantined == 0,
+            )
+        )
+        is not None
+    )
+
+
 def _refresh(engine: Engine, batch: list[LoadResult], settings: LoadSettings) -> None:
-    refresh_snapshots(engine, progress=settings.progress, recent=_recent_payments(batch, settings))
+    recent = _recent_payments(batch, settings)
     for result in batch:
-        result.recent = None
+        result.recent = None  # the combined frame is the only copy the refresh works from
+    refresh_snapshots(engine, progress=settings.progress, recent=recent)
 
 
 def _recent_payments(results: list[LoadResult], settings: LoadSettings) -> pd.DataFrame | None:
@@ -135,22 +261,16 @@ def _recent_payments(results: list[LoadResult], settings: LoadSettings) -> pd.Da
 
 def load_file(engine: Engine, kind: str, path: Path, settings: LoadSettings = LoadSettings()) -> LoadResult:
     """Load one customers or payments file; never raises for bad input, the result says what happened."""
+    with _FileQueue(engine, kind, [Path(path)], replace(settings, parse_ahead=False)) as files:
+        return files.load(0)
+
+
+def _load_opened(engine: Engine, raw: RawFile, settings: LoadSettings, files: _FileQueue) -> LoadResult:
+    """Load an opened file in one transaction (skipped when the same content is already loaded)."""
     started = dt.datetime.now()
-    try:
-        raw = open_raw_file(path, kind)
-    except FileRejected as rejection:
-        return _record_outcome(engine, kind, path, "", started, "rejected", str(rejection))
+    kind, path = raw.kind, raw.path
     with engine.connect() as conn:
-        # Skipped only if that load quarantined nothing: quarantined rows may load now (e.g. their
-        # customers have been loaded since); the rest of the file is upserted unchanged.
-        if conn.scalar(
-            select(load_runs.c.id).where(
-                load_runs.c.file_hash == raw.file_hash,
-                load_runs.c.kind == kind,
-                load_runs.c.status == "loaded",
-                load_runs.c.rows_quarantined == 0,
-            )
-        ):
+        if _already_loaded(conn, raw):
             return _record_outcome(
                 engine, kind, path, raw.file_hash, started, "skipped", "same content already loaded"
             )
@@ -170,7 +290,7 @@ def load_file(engine: Engine, kind: str, path: Path, settings: LoadSettings = Lo
                 )
             ).inserted_primary_key[0]
             loader = _CustomerLoader if kind == "customers" else _PaymentLoader
-            result = loader(conn, raw, run_id, settings).run()
+            result = loader(conn, raw, run_id, settings, files.chunks(conn, raw)).run()
             conn.execute(
                 update(load_runs)
                 .where(load_runs.c.id == run_id)
@@ -224,63 +344,44 @@ def _gc_paused():
 
 
 class _FileLoader:
-    """Shared chunk loop: validate, quarantine, stage, merge; subclasses say how."""
+    """Shared chunk loop: quarantine the bad rows, write the prepared ones; subclasses say how."""
 
-    kind = ""
-
-    def __init__(self, conn: Connection, raw: RawFile, run_id: int, settings: LoadSettings) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        raw: RawFile,
+        run_id: int,
+        settings: LoadSettings,
+        chunks: Iterable[PreparedChunk],
+    ) -> None:
         self.conn = conn
         self.raw = raw
         self.run_id = run_id
         self.settings = settings
+        self.chunks = chunks
         self.result = LoadResult(file=str(raw.path), kind=raw.kind, status="loaded")
 
     def run(self) -> LoadResult:
         self.prepare()
-        timings = {"waiting for parsed chunks": 0.0, "writing": 0.0}
+        timings = {"waiting for prepared chunks": 0.0, "writing": 0.0}
         with self._progress() as bar:
             clock = time.perf_counter()
-            for rows_read, shaped, bad in self._parsed_chunks():
-                timings["waiting for parsed chunks"] += time.perf_counter() - clock
+            for chunk in self.chunks:
+                timings["waiting for prepared chunks"] += time.perf_counter() - clock
                 clock = time.perf_counter()
-                self.result.rows_read += rows_read
-                if not bad.empty:
-                    bad = bad.assign(load_run_id=self.run_id)
-                    bulk_insert(self.conn, quarantine.name, bad)
-                    self.result.quarantined += len(bad)
-                if shaped is not None:
-                    self.stage_and_merge(shaped)
+                self.result.rows_read += chunk.rows_read
+                if not chunk.bad.empty:
+                    bulk_insert(self.conn, quarantine.name, chunk.bad.assign(load_run_id=self.run_id))
+                    self.result.quarantined += len(chunk.bad)
+                if chunk.rows is not None:
+                    self.write(chunk)
                 timings["writing"] += time.perf_counter() - clock
                 if bar is not None:
-                    bar.update(rows_read)
+                    bar.update(chunk.rows_read)
                 clock = time.perf_counter()
         self.finish()
         log.info("%s: %s", self.raw.path.name, ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
         return self.result
-
-    def _parsed_chunks(self) -> Iterator[tuple[int, object, pd.DataFrame]]:
-        """Read, validate and shape the next chunk on a second thread while this one writes.
-
-        Only pure DataFrame work runs there; every database call stays on the loading thread.
-        """
-        chunks = read_chunks(self.raw, self.settings.chunk_rows)
-
-        def parse_next():
-            chunk = next(chunks, None)
-            if chunk is None:
-                return None
-            clean, bad = self.validate(chunk)
-            return len(chunk), (self.shape(clean) if not clean.empty else None), bad
-
-        if not self.settings.parse_ahead:
-            while (item := parse_next()) is not None:
-                yield item
-            return
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse") as pool:
-            pending = pool.submit(parse_next)
-            while (item := pending.result()) is not None:
-                pending = pool.submit(parse_next)
-                yield item
 
     @contextmanager
     def _progress(self):
@@ -303,13 +404,7 @@ class _FileLoader:
 
     def finish(self) -> None: ...
 
-    def validate(self, chunk: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]: ...
-
-    def shape(self, clean: pd.DataFrame) -> object:
-        """Turn clean rows into what stage_and_merge writes (no database access: runs on a thread)."""
-        return clean
-
-    def stage_and_merge(self, shaped) -> None: ...
+    def write(self, chunk: PreparedChunk) -> None: ...
 
     def create_staging(self, name: str, source_table: str, columns: list[str]) -> None:
         """A temporary table shaped like `source_table`'s `columns`, emptied for each chunk."""
@@ -321,81 +416,61 @@ class _FileLoader:
 
 class _PaymentLoader(_FileLoader):
     def prepare(self) -> None:
-        known = self.conn.execute(select(customers.c.customer_id, customers.c.customer_key)).all()
-        self.customer_ids = pa.array([customer_id for customer_id, _ in known], type=pa.string())
-        self.customer_keys = np.array([key for _, key in known], dtype=np.int64)
         self.channel_ids = dict(self.conn.execute(select(channel_names.c.raw_text, channel_names.c.id)).all())
-        self.hasher = PaymentIdHasher()
         self.loaded_frames: list[pd.DataFrame] = []
-        if is_sqlite(self.conn):
-            # Old dates of re-sent payments, noted by a connection-local trigger as the upsert
-            # replaces them, so the direct executemany needs no staging table or join.
-            self.conn.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS replaced_payments (paid_at DATE)")
-            self.conn.exec_driver_sql(
-                "CREATE TEMP TRIGGER IF NOT EXISTS note_replaced_payment BEFORE UPDATE ON main.payments "
-                "BEGIN INSERT INTO replaced_payments VALUES (OLD.paid_at); END"
-            )
-        else:
-            self.create_staging("staging_payments", "payments", PAYMENT_COLUMNS)
+        self.staging = False
 
     def finish(self) -> None:
-        if is_sqlite(self.conn):
-            self.conn.exec_driver_sql("DROP TRIGGER IF EXISTS temp.note_replaced_payment")
         self.result.recent = pd.concat(self.loaded_frames, ignore_index=True) if self.loaded_frames else None
 
-    def validate(self, chunk):
-        return validate_payments(chunk, self.customer_ids)
-
-    def shape(self, clean: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-        clean = clean.assign(payment_id=self.hasher.assign(clean))
-        # A payment_id repeated in the chunk: the last row wins, as it would from a later chunk.
-        repeated = clean["payment_id"].duplicated(keep="last")
-        clean = clean[~repeated]
+    def write(self, chunk: PreparedChunk) -> None:
+        rows = chunk.rows
+        channel_ids = self._channel_name_ids(chunk.channels)[rows["channel_code"].to_numpy()]
+        days = rows["day"].to_numpy()
+        self.note_day(_day(days.min()))
         frame = pd.DataFrame(
             {
-                "payment_id": clean["payment_id"].to_numpy(),
-                "customer_key": self.customer_keys[clean["customer_index"].to_numpy()],
-                "bill_period": clean["bill_period"].to_numpy(),
-                "paid_at": iso_dates(clean["paid_at"]).to_numpy(),
-                "amount": clean["amount"].to_numpy(),
-                "channel_name_id": 0,
+                "payment_id": rows["payment_id"].to_numpy(),
+                "customer_key": rows["customer_key"].to_numpy(),
+                "bill_period": rows["bill_period"].to_numpy(),
+                "paid_at": iso_days(days),
+                "amount": rows["amount"].to_numpy(),
+                "channel_name_id": channel_ids,
                 "load_run_id": self.run_id,
             }
         )
-        return frame, clean[["paid_at", "channel"]], int(repeated.sum())
-
-    def stage_and_merge(self, shaped: tuple[pd.DataFrame, pd.DataFrame, int]) -> None:
-        frame, clean, repeated = shaped
-        frame["channel_name_id"] = self._channel_name_ids(clean["channel"]).to_numpy()
-        self.note_day(clean["paid_at"].min())
         replaced, earliest_old = self._upsert(frame)
         self.note_day(earliest_old)
-        self.result.loaded += len(frame) + repeated  # repeats count as updates of the row they repeat
-        self.result.updated += replaced + repeated
+        self.result.loaded += len(frame) + chunk.repeated  # repeats count as updates of the row they repeat
+        self.result.updated += replaced + chunk.repeated
         self.loaded_frames.append(
             pd.DataFrame(
                 {
-                    "customer_key": frame["customer_key"].to_numpy(dtype=np.int64),
-                    "day": clean["paid_at"].to_numpy().astype("datetime64[D]").astype(np.int64),
-                    "channel_name_id": frame["channel_name_id"].to_numpy(dtype=np.int64),
-                    "amount": frame["amount"].to_numpy(dtype=np.int64),
+                    "customer_key": rows["customer_key"].to_numpy(dtype=np.int32),
+                    "day": days.astype(np.int32),
+                    "channel_name_id": channel_ids.astype(np.int32),
+                    "amount": rows["amount"].to_numpy(),
                 }
             )
         )
 
     def _upsert(self, frame: pd.DataFrame) -> tuple[int, object]:
-        """Insert or replace the chunk's payments; returns how many replaced rows and their earliest old day."""
-        updates = ", ".join(f"{c} = excluded.{c}" for c in PAYMENT_COLUMNS[1:])
-        if is_sqlite(self.conn):
-            bulk_insert(
-                self.conn, "payments", frame, on_conflict=f"ON CONFLICT (payment_id) DO UPDATE SET {updates}"
-            )
-            replaced, earliest_old = self.conn.execute(
-                text("SELECT COUNT(*), MIN(paid_at) FROM replaced_payments")
-            ).one()
-            self.conn.exec_driver_sql("DELETE FROM replaced_payments")
-            return replaced, earliest_old
-        self.conn.exec_driver_sql("TRUNCATE staging_payments")
+        """Insert or replace the chunk's payments; returns how many replaced rows and their earliest old day.
+
+        A chunk of new ids (the usual monthly file) goes straight in: executemany or COPY, as fast
+        as the driver allows. A chunk with known ids, or one the sampled guess got wrong (the
+        direct insert fails on the unique key and is undone), is staged and merged.
+        """
+        if _insert_if_all_new(self.conn, "payments", "payment_id", frame):
+            return 0, None
+        return self._merge_through_staging(frame)
+
+    def _merge_through_staging(self, frame: pd.DataFrame) -> tuple[int, object]:
+        """Upsert of a chunk whose ids may exist: stage it, count the replaced rows and their old days, merge."""
+        if not self.staging:
+            self.create_staging("staging_payments", "payments", PAYMENT_COLUMNS)
+            self.staging = True
+        self.conn.exec_driver_sql("DELETE FROM staging_payments")
         bulk_insert(self.conn, "staging_payments", frame)
         replaced, earliest_old = self.conn.execute(
             text(
@@ -403,54 +478,59 @@ class _PaymentLoader(_FileLoader):
                 "JOIN payments p ON p.payment_id = s.payment_id"
             )
         ).one()
+        updates = ", ".join(f"{c} = excluded.{c}" for c in PAYMENT_COLUMNS[1:])
         self.conn.exec_driver_sql(
             f"INSERT INTO payments ({', '.join(PAYMENT_COLUMNS)}) "
-            f"SELECT {', '.join(PAYMENT_COLUMNS)} FROM staging_payments "
+            f"SELECT {', '.join(PAYMENT_COLUMNS)} FROM staging_payments WHERE true "
             f"ON CONFLICT (payment_id) DO UPDATE SET {updates}"
         )
         return replaced, earliest_old
 
-    def _channel_name_ids(self, raw_channels: pd.Series) -> pd.Series:
+    def _channel_name_ids(self, raw_channels: list[str]) -> np.ndarray:
         """Id of each raw channel text as written; new texts are added with their catalog key."""
-        new = [t for t in pd.unique(raw_channels) if t not in self.channel_ids]
+        new = [t for t in raw_channels if t not in self.channel_ids]
         if new:
             self.conn.execute(insert(channel_names), [{"raw_text": t, "key": fold_text(t)} for t in new])
             rows = self.conn.execute(
                 select(channel_names.c.raw_text, channel_names.c.id).where(channel_names.c.raw_text.in_(new))
             ).all()
             self.channel_ids.update(dict(rows))
-        return raw_channels.map(self.channel_ids).astype("int64")
+        return np.array([self.channel_ids[t] for t in raw_channels], dtype=np.int64)
+
+
+def _insert_if_all_new(conn: Connection, table: str, key: str, frame: pd.DataFrame) -> bool:
+    """Insert a chunk straight into `table` if none of its `key`s is loaded yet; False if some are.
+
+    A sample of the keys is probed first (a re-sent file is caught there); a wrong guess costs one
+    undone insert, never a wrong count.
+    """
+    return not _any_known(conn, table, key, frame[key]) and insert_if_new(conn, table, frame)
+
+
+def _any_known(conn: Connection, table: str, column: str, ids: pd.Series) -> bool:
+    """Whether a sample of a chunk's ids is already in `table`."""
+    sample = ids.iloc[:: max(1, len(ids) // ID_SAMPLE)].tolist()
+    statement = text(f"SELECT 1 FROM {table} WHERE {column} IN :ids LIMIT 1")
+    found = conn.execute(statement.bindparams(bindparam("ids", expanding=True)), {"ids": sample}).first()
+    return found is not None
+
+
+def _day(epoch_day) -> dt.date:
+    return dt.date(1970, 1, 1) + dt.timedelta(days=int(epoch_day))
 
 
 class _CustomerLoader(_FileLoader):
     def prepare(self) -> None:
-        self.office_codes = set(self.conn.scalars(select(offices.c.code)))
         self.commune_ids = {
             (office, name): cid
             for cid, office, name in self.conn.execute(
                 select(communes.c.id, communes.c.office_code, communes.c.name)
             )
         }
-        self.seen_ids: list[pa.Array] = []
-        self.create_staging("staging_customers", "customers", CUSTOMER_COLUMNS)
+        self.staging = False
 
-    def validate(self, chunk):
-        clean, bad = validate_customers(chunk, self.office_codes)
-        seen = pa.concat_arrays(self.seen_ids) if self.seen_ids else pa.array([], type=pa.string())
-        repeated = positions_in(clean["customer_id"], seen) >= 0
-        if repeated.any():  # the same id in an earlier chunk of this file
-            extra = chunk.loc[clean.index[repeated]]
-            reasons = pd.Series(
-                "customer_id: duplicate customer_id in this file (first occurrence kept)", index=extra.index
-            )
-            bad = pd.concat(
-                [bad, quarantine_records(extra, pd.Series("customer_id", index=extra.index), reasons)]
-            )
-            clean = clean[~repeated]
-        self.seen_ids.append(pa.array(clean["customer_id"].to_numpy(dtype=object), type=pa.string()))
-        return clean, bad
-
-    def stage_and_merge(self, clean: pd.DataFrame) -> None:
+    def write(self, chunk: PreparedChunk) -> None:
+        clean = chunk.rows
         frame = pd.DataFrame(
             {
                 "customer_id": clean["customer_id"].to_numpy(),
@@ -465,6 +545,17 @@ class _CustomerLoader(_FileLoader):
                 "load_run_id": self.run_id,
             }
         )
+        if _insert_if_all_new(self.conn, "customers", "customer_id", frame):
+            self.note_day(clean["contract_start"].min())  # all new: their contract starts are the changes
+            self.result.loaded += len(frame)
+        else:
+            self._merge_through_staging(frame)
+
+    def _merge_through_staging(self, frame: pd.DataFrame) -> None:
+        """Upsert of customers who may exist: stage, note the days their changes touch, count, merge."""
+        if not self.staging:
+            self.create_staging("staging_customers", "customers", CUSTOMER_COLUMNS)
+            self.staging = True
         self.conn.exec_driver_sql("DELETE FROM staging_customers")
         bulk_insert(self.conn, "staging_customers", frame)
         self._note_changed_days()

@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 NO_END = np.int64(10**7)  # epoch day far beyond any contract: "still active"
 LEVELS = ["active", "cashless"]
 FLOWS = ["converted", "slipped", "payments", "amount", "cashless_payments", "cashless_amount"]
+FLOW_BLOCK = 2_000_000  # payments aggregated at a time (bounds the refresh's temporary arrays)
+EVENT_BLOCK = 1_000_000  # status changes and customers turned into events at a time (the same)
+CHANNELS_PER_OFFICE = 1 << 20  # channel_name_id below this: (office, channel) packs into one integer
 
 
 def mark_dirty(conn: Connection, day: dt.date) -> None:
@@ -138,28 +141,107 @@ def rebuild_from(conn: Connection, since: dt.date | None, recent: pd.DataFrame |
         ),
     )
 
-    paid = paid.join(people[["office_code", "commune_id"]], on="customer_key")
-    for table, group in (
-        ("snapshot_office_day", ["office_code"]),
-        ("snapshot_commune_day", ["commune_id", "office_code"]),
-    ):
-        _write_group_snapshots(conn, table, group, events.join(people[group], on="customer_key"), paid, since)
-
-    channel_flows = (
-        paid.groupby(["office_code", "day", "channel_name_id"], sort=False)
-        .agg(payments=("amount", "size"), amount=("amount", "sum"))
-        .reset_index()
+    offices, office_codes = pd.factorize(people["office_code"])
+    office_of = _by_key(people.index, offices)
+    commune_of = _by_key(people.index, people["commune_id"].to_numpy())
+    keys = paid["customer_key"].to_numpy(dtype=np.int64)
+    groups = (
+        ("snapshot_office_day", ["office_code"], office_of, pd.DataFrame({"office_code": office_codes})),
+        ("snapshot_commune_day", ["commune_id", "office_code"], commune_of, _communes(people)),
     )
+    for table, group, group_of, labels in groups:
+        flows = daily_flows(paid, group_of[keys])
+        flows = labels.reindex(flows.pop("group")).reset_index(drop=True).join(flows)
+        _write_group_snapshots(
+            conn, table, group, events.join(people[group], on="customer_key"), flows, since
+        )
+
+    channel_flows = daily_flows(
+        paid, office_of[keys] * CHANNELS_PER_OFFICE + paid["channel_name_id"].to_numpy()
+    )
+    group = channel_flows.pop("group").to_numpy()
+    channel_flows.insert(0, "office_code", office_codes.take(group // CHANNELS_PER_OFFICE))
+    channel_flows.insert(2, "channel_name_id", group % CHANNELS_PER_OFFICE)
     conn.execute(text(f"DELETE FROM snapshot_channel_day{where.replace('paid_at', 'day')}"), params)
     channel_flows["day"] = _iso(channel_flows["day"])
-    bulk_insert(conn, "snapshot_channel_day", channel_flows)
+    bulk_insert(
+        conn,
+        "snapshot_channel_day",
+        channel_flows[["office_code", "day", "channel_name_id", "payments", "amount"]],
+    )
+
+
+def _by_key(customer_keys: pd.Index, values: np.ndarray) -> np.ndarray:
+    """`values` in an array indexed by customer_key (keys are small dense integers), -1 where absent."""
+    keys = customer_keys.to_numpy(dtype=np.int64)
+    out = np.full(int(keys.max()) + 1 if len(keys) else 1, -1, dtype=np.int64)
+    out[keys] = values
+    return out
+
+
+def _communes(people: pd.DataFrame) -> pd.DataFrame:
+    """commune_id -> office_code, as a frame indexed by commune_id."""
+    pairs = people.drop_duplicates("commune_id")
+    return pd.DataFrame(
+        {"commune_id": pairs["commune_id"].to_numpy(), "office_code": pairs["office_code"].to_numpy()},
+        index=pairs["commune_id"].to_numpy(),
+    )
+
+
+def daily_flows(paid: pd.DataFrame, group: np.ndarray) -> pd.DataFrame:
+    """Payments, amounts and their cashless parts per group code and day, for days with payments.
+
+    A hash pass over a combined (group, day) integer and dense sums, block by block so the
+    temporaries stay small: a pandas group-by on two keys costs ~10x more on millions of payments.
+    """
+    parts = [
+        _block_flows(paid.iloc[start : start + FLOW_BLOCK], group[start : start + FLOW_BLOCK])
+        for start in range(0, len(paid), FLOW_BLOCK)
+    ]
+    if not parts:
+        return pd.DataFrame({c: np.zeros(0, np.int64) for c in ["group", "day", *FLOWS[2:]]})
+    flows = pd.concat(parts, ignore_index=True)
+    return flows if len(parts) == 1 else flows.groupby(["group", "day"], sort=False).sum().reset_index()
+
+
+def _block_flows(paid: pd.DataFrame, group: np.ndarray) -> pd.DataFrame:
+    known = group >= 0  # payments of a customer missing from customers are left out, as a join would
+    days = paid["day"].to_numpy(dtype=np.int64)
+    amount = paid["amount"].to_numpy(dtype=np.int64)
+    cashless = paid["cashless"].to_numpy(dtype=np.int64)
+    if not known.all():
+        days, group, amount, cashless = days[known], group[known], amount[known], cashless[known]
+    if not len(days):
+        return pd.DataFrame({c: np.zeros(0, np.int64) for c in ["group", "day", *FLOWS[2:]]})
+    first, span = days.min(), days.max() - days.min() + 1
+    packed = group * span
+    packed += days - first
+    slots, distinct = pd.factorize(packed)
+    del packed
+    return pd.DataFrame(
+        {
+            "group": distinct // span,
+            "day": distinct % span + first,
+            "payments": np.bincount(slots, minlength=len(distinct)),
+            "amount": _sums(slots, amount, len(distinct)),
+            "cashless_payments": _sums(slots, cashless, len(distinct)),
+            "cashless_amount": _sums(slots, amount * cashless, len(distinct)),
+        }
+    )
+
+
+def _sums(slots: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """Exact int64 sums per slot (bincount's float weights could round amounts above 2**53)."""
+    out = np.zeros(size, dtype=np.int64)
+    np.add.at(out, slots, values)
+    return out
 
 
 def _recent_if_complete(conn, recent, m, where, params) -> pd.DataFrame | None:
     """`recent` payments from day m on, if the warehouse holds exactly those from day m on."""
     if recent is None:
         return None
-    subset = recent if m is None else recent[recent["day"] >= m]
+    subset = recent if m is None or recent["day"].min() >= m else recent[recent["day"] >= m]
     held = conn.execute(text(f"SELECT COUNT(*) FROM payments{where}"), params).scalar_one()
     if held != len(subset):
         log.info(
@@ -197,23 +279,79 @@ def status_changes(paid: pd.DataFrame, prior: pd.Series) -> pd.DataFrame:
     """
     if paid.empty:
         return pd.DataFrame({"customer_key": [], "day": [], "cashless": [], "previous": []}, dtype="int64")
-    daily = paid.groupby(["customer_key", "day"], sort=True)["cashless"].max().reset_index()
-    keys = daily["customer_key"].to_numpy()
-    flags = daily["cashless"].to_numpy(dtype=np.int64)
+    keys, days, flags = _daily_flags(paid)
     previous = np.empty_like(flags)
     previous[1:] = flags[:-1]
     first = np.ones(len(keys), dtype=bool)
     first[1:] = keys[1:] != keys[:-1]
     previous[first] = prior.reindex(keys[first]).fillna(-1).to_numpy(dtype=np.int64)
-    daily["previous"] = previous
-    daily["cashless"] = flags
-    return daily[flags != previous].reset_index(drop=True)
+    changed = flags != previous
+    return pd.DataFrame(
+        {
+            "customer_key": keys[changed],
+            "day": days[changed],
+            "cashless": flags[changed],
+            "previous": previous[changed],
+        }
+    )
+
+
+def _daily_flags(paid: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Customer, day and day-level flag (max of the day's payments), sorted by customer then day.
+
+    One sort of (customer, day, flag) packed into an integer: the last of each (customer, day) run
+    carries the day's maximum flag.
+    """
+    days = paid["day"].to_numpy(dtype=np.int64)
+    first, span = days.min(), days.max() - days.min() + 1
+    packed = paid["customer_key"].to_numpy(dtype=np.int64, copy=True)  # worked on in place
+    packed *= span
+    packed += days
+    del days
+    packed -= first
+    packed *= 2
+    packed += paid["cashless"].to_numpy()
+    packed.sort()
+    slot = packed >> 1
+    last = np.ones(len(slot), dtype=bool)
+    last[:-1] = slot[1:] != slot[:-1]
+    flags = packed[last] & 1
+    del packed
+    slot = slot[last]
+    keys = slot // span
+    slot %= span
+    slot += first
+    return keys, slot, flags
 
 
 def customer_events(
     changes: pd.DataFrame, people: pd.DataFrame, prior: pd.Series, m: int | None
 ) -> pd.DataFrame:
-    """Per customer and event day >= m: change of active and cashless counts, conversions, slips."""
+    """Per customer and event day >= m: change of active and cashless counts, conversions, slips.
+
+    Customers are independent, so they are taken in blocks of keys to bound the memory.
+    """
+    keys = people.index.to_numpy(dtype=np.int64)
+    blocks = max(1, (len(changes) + len(keys)) // EVENT_BLOCK)
+    if blocks == 1 or not len(keys):
+        return _customer_events(changes, people, prior, m)
+    edges = np.linspace(keys.min(), keys.max() + 1, blocks + 1).astype(np.int64)
+    changed = changes["customer_key"].to_numpy(dtype=np.int64)
+    parts = [
+        _customer_events(
+            changes[(changed >= low) & (changed < high)],
+            people[(keys >= low) & (keys < high)],
+            prior,
+            m,
+        )
+        for low, high in zip(edges[:-1], edges[1:])
+    ]
+    return pd.concat(parts, ignore_index=True)
+
+
+def _customer_events(
+    changes: pd.DataFrame, people: pd.DataFrame, prior: pd.Series, m: int | None
+) -> pd.DataFrame:
     lower = -(10**7) if m is None else m
     starts = people.index[people["start_day"] >= lower]
     ends = people.index[(people["end_day"] >= lower) & (people["end_day"] < NO_END)]
@@ -286,22 +424,16 @@ def _write_group_snapshots(
     table: str,
     group: list[str],
     events: pd.DataFrame,
-    paid: pd.DataFrame,
+    flows: pd.DataFrame,
     since: dt.date | None,
 ) -> None:
-    """Sparse level+flow rows per group and day >= since, seeded from the last row before since."""
+    """Sparse level+flow rows per group and day >= since, seeded from the last row before since.
+
+    `flows` holds the group columns, day and the payment flows of each day with payments.
+    """
     key = group[0]
     deltas = events.groupby([*group, "day"])[["active_delta", "cashless_delta", "converted", "slipped"]].sum()
-    flows = (
-        paid.assign(cashless_amount=paid["amount"] * paid["cashless"])
-        .groupby([*group, "day"])
-        .agg(
-            payments=("amount", "size"),
-            amount=("amount", "sum"),
-            cashless_payments=("cashless", "sum"),
-            cashless_amount=("cashless_amount", "sum"),
-        )
-    )
+    flows = flows.set_index([*group, "day"])
     rows = deltas.join(flows, how="outer").fillna(0).astype("int64").reset_index().sort_values([key, "day"])
     seeds = _seed_levels(conn, table, key, since)
     rows["active"] = rows.groupby(key)["active_delta"].cumsum() + rows[key].map(seeds["active"]).fillna(

@@ -1,0 +1,197 @@
+"""The fast load paths keep DESIGN §3's promises: helper process, direct COPY, re-sent files."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from cashless.settings import LoadSettings
+from warehouse import metrics
+from warehouse.bulk import bulk_insert
+from warehouse.loading import load_files
+from warehouse.snapshots import refresh_snapshots
+
+from .province_fixture import write_fixture
+
+FEB_END = dt.date(2025, 2, 28)
+HEADER = "MA_GD,MA_KHANG,KY_HD,NGAY_TT,SO_TIEN,KENH_TT\n"
+# Prepare on the helper process even for tiny files, in chunks of four rows.
+HELPER = LoadSettings(chunk_rows=4, progress=False, helper_min_bytes=0)
+
+
+def _counts(engine, day=FEB_END):
+    with engine.connect() as conn:
+        frame = metrics.kpi(conn, day)
+    return {row.office_code: (row.active_customers, row.cashless_customers) for row in frame.itertuples()}
+
+
+def _payments(engine):
+    with engine.connect() as conn:
+        return dict(conn.exec_driver_sql("SELECT payment_id, amount FROM payments").all())
+
+
+def _write(path, rows):
+    path.write_text(HEADER + "".join(f"{row}\n" for row in rows), encoding="utf-8")
+    return path
+
+
+def test_helper_process_loads_what_the_inline_path_loads(engine, tmp_path):
+    paths = write_fixture(tmp_path)
+    load_files(engine, "customers", [paths[0]], HELPER)
+    results = load_files(engine, "payments", [paths[1], paths[2], paths[1], paths[3]], HELPER)
+    assert [r.status for r in results] == ["loaded", "loaded", "skipped", "loaded"]
+    assert [(r.loaded, r.quarantined) for r in results] == [(6, 0), (11, 3), (0, 0), (2, 0)]
+    assert _counts(engine)["PA1101"] == (4, 2)
+    assert _counts(engine)["PA1102"] == (5, 3)
+
+
+def test_a_file_broken_after_its_first_chunks_loads_nothing(engine, tmp_path):
+    paths = write_fixture(tmp_path)
+    load_files(engine, "customers", [paths[0]], HELPER)
+    good = [f"GD{i},C01,202501,1{i}/01/2025,1.000,BIDV" for i in range(6)]
+    broken = _write(tmp_path / "broken.csv", [*good, "GD9,C01,202501,20/01/2025,1.000,BIDV,extra,fields"])
+    after = _write(tmp_path / "after.csv", ["GD20,C02,202501,21/01/2025,2.000,MoMo"])
+    results = load_files(engine, "payments", [broken, after], HELPER)
+    assert [r.status for r in results] == ["rejected", "loaded"]
+    assert "not a well-formed CSV table" in results[0].message
+    assert _payments(engine) == {"GD20": 2000}
+
+
+def test_resent_overlapping_file_upserts(engine, tmp_path, monkeypatch):
+    # Probe a single id, so the direct insert is tried and must be undone when a later id exists.
+    monkeypatch.setattr("warehouse.loading.ID_SAMPLE", 1)
+    paths = write_fixture(tmp_path)
+    load_files(engine, "customers", [paths[0]])
+    first = _write(
+        tmp_path / "first.csv",
+        ["GD1,C01,202501,10/02/2025,1.000,Thu tại quầy", "GD2,C02,202501,11/02/2025,2.000,Thu tại quầy"],
+    )
+    second = _write(
+        tmp_path / "second.csv",
+        ["GD3,C03,202501,12/02/2025,3.000,BIDV", "GD2,C02,202501,11/02/2025,2.500,MoMo"],
+    )
+    load_files(engine, "payments", [first])
+    result = load_files(engine, "payments", [second])[0]
+    assert (result.loaded, result.updated) == (2, 1)
+    assert _payments(engine) == {"GD1": 1000, "GD2": 2500, "GD3": 3000}
+    assert _counts(engine)["PA1101"] == (4, 2)  # C02 now paid MoMo, C03 BIDV
+
+
+@pytest.mark.parametrize("settings", [LoadSettings(progress=False), HELPER], ids=["inline", "helper"])
+def test_resent_file_with_other_bytes_changes_no_count(engine, tmp_path, settings):
+    paths = write_fixture(tmp_path)
+    load_files(engine, "customers", [paths[0]], settings)
+    load_files(engine, "payments", paths[1:], settings)
+    before = (_counts(engine), _counts(engine, dt.date(2025, 1, 31)), _payments(engine))
+    lines = paths[2].read_text(encoding="utf-8").splitlines()
+    again = tmp_path / "payments_2025-02_resent.csv"  # same rows, other order: not skipped as a copy
+    again.write_text("\n".join([lines[0], *reversed(lines[1:])]) + "\n", encoding="utf-8")
+    result = load_files(engine, "payments", [again], settings)[0]
+    assert result.status == "loaded"
+    assert result.updated == result.loaded == 11
+    assert (_counts(engine), _counts(engine, dt.date(2025, 1, 31)), _payments(engine)) == before
+
+
+def test_new_ids_go_straight_in_without_staging(engine, tmp_path, monkeypatch):
+    staged = []
+    monkeypatch.setattr(
+        "warehouse.loading._PaymentLoader._merge_through_staging",
+        lambda self, frame: staged.append(len(frame)) or (0, None),
+    )
+    paths = write_fixture(tmp_path)
+    load_files(engine, "customers", [paths[0]])
+    load_files(engine, "payments", paths[1:])
+    assert staged == []
+    assert len(_payments(engine)) == 19
+
+
+def test_resent_customers_with_a_change_are_merged(engine, tmp_path, monkeypatch):
+    monkeypatch.setattr("warehouse.loading.ID_SAMPLE", 1)  # the probe sees only the new C13
+    paths = write_fixture(tmp_path)
+    load_files(engine, "customers", [paths[0]])
+    load_files(engine, "payments", paths[1:])
+    changed = tmp_path / "customers_changed.csv"  # C04's contract no longer ends on 20/02
+    changed.write_text(
+        "MA_KHANG;MA_DVIQLY;TEN_XA;LOAI_KH;NGAY_HLUC;NGAY_HET_HLUC\n"
+        "C13;PA1101;Xã B;sinh hoạt;01/01/2025;\n"
+        "C04;PA1101;Xã B;sinh hoạt;01/01/2020;\n",
+        encoding="utf-8",
+    )
+    result = load_files(engine, "customers", [changed])[0]
+    assert (result.loaded, result.updated) == (2, 1)
+    assert _counts(engine)["PA1101"] == (6, 3)  # C04 active and cashless (BIDV on 05/02), C13 active
+
+
+def test_bulk_insert_keeps_text_as_written(engine):
+    texts = [
+        "back\\slash",
+        "tab\there",
+        "line\nbreak",
+        "cr\rlf\r\n",
+        '"quoted", comma;',
+        "\\N",
+        "",
+        "Thu tại quầy",
+    ]
+    runs = pd.DataFrame(
+        {
+            "id": [1, 2],
+            "kind": "payments",
+            "file_name": "f.csv",
+            "file_hash": "h",
+            "status": "loaded",
+            "started_at": "2025-03-01 10:00:00",
+            "rows_read": 0,
+            "rows_loaded": 0,
+            "rows_updated": 0,
+            "rows_quarantined": 0,
+            "message": [None, ""],  # NULL stays NULL, the empty text stays empty
+        }
+    )
+    rows = pd.DataFrame(
+        {
+            "load_run_id": 1,
+            "row_number": range(len(texts)),
+            "column_name": "c",
+            "reason": texts,
+            "raw_row": texts,
+        }
+    )
+    with engine.begin() as conn:
+        bulk_insert(conn, "load_runs", runs)
+        bulk_insert(conn, "quarantine", rows)
+    with engine.connect() as conn:
+        messages = conn.exec_driver_sql("SELECT id, message FROM load_runs ORDER BY id").all()
+        stored = conn.exec_driver_sql("SELECT reason, raw_row FROM quarantine ORDER BY row_number").all()
+    assert [tuple(m) for m in messages] == [(1, None), (2, "")]
+    assert [tuple(r) for r in stored] == [(t, t) for t in texts]
+
+
+def test_refresh_in_small_blocks_gives_the_same_snapshots(engine, tmp_path, monkeypatch):
+    paths = write_fixture(tmp_path)
+    load_files(engine, "customers", [paths[0]])
+    load_files(engine, "payments", paths[1:])
+    days = [dt.date(2025, 1, 31), dt.date(2025, 2, 15), FEB_END, dt.date(2025, 3, 31)]
+    whole = [_counts(engine, day) for day in days]
+    monkeypatch.setattr("warehouse.snapshots.EVENT_BLOCK", 2)
+    monkeypatch.setattr("warehouse.snapshots.FLOW_BLOCK", 3)
+    monkeypatch.setattr("warehouse.bulk.TUPLES_AT_ONCE", 2)
+    refresh_snapshots(engine, full=True)
+    assert [_counts(engine, day) for day in days] == whole
+    with engine.connect() as conn:
+        moves = metrics.movements(conn, dt.date(2025, 1, 31), FEB_END, by="province").iloc[0]
+        flows = metrics.value_rate(conn, dt.date(2025, 2, 1), FEB_END, by="province").iloc[0]
+    assert (moves["converted"], moves["slipped"]) == (4, 2)
+    assert (flows["amount"], flows["cashless_amount"]) == (1_780_000, 1_010_000)
+
+
+def test_helper_restarts_after_a_mid_load_refresh(engine, tmp_path):
+    paths = write_fixture(tmp_path)
+    settings = LoadSettings(chunk_rows=4, progress=False, helper_min_bytes=0, max_rows_in_memory=3)
+    load_files(engine, "customers", [paths[0]], settings)
+    results = load_files(engine, "payments", paths[1:], settings)
+    assert [(r.status, r.loaded) for r in results] == [("loaded", 6), ("loaded", 11), ("loaded", 2)]
+    assert _counts(engine)["PA1101"] == (4, 2)
+    assert _counts(engine)["PA1102"] == (5, 3)

@@ -1,0 +1,282 @@
+"""Raw export chunks -> rows ready for the bulk path, on a helper process so parsing overlaps writing.
+
+Everything here is DataFrame/numpy work with no database access: the loading thread hands over
+the facts validation needs (known customer ids, office codes) and the files in load order; a
+helper process reads, validates and shapes them one file ahead and streams the chunks back through
+a bounded queue, so the loading thread only writes (DESIGN §2, bulk paths).
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from cashless.settings import ROOT
+from etl.payment_ids import PaymentIdHasher
+from etl.read import FileRejected, RawFile, read_chunks
+from etl.validate import positions_in, quarantine_records, validate_customers, validate_payments
+
+STOP_SECONDS = 5.0  # how long a helper gets to finish after its jobs pipe closes
+
+
+@dataclass(frozen=True)
+class PaymentFacts:
+    """What payment validation needs from the warehouse: loaded customer ids and their keys."""
+
+    customer_ids: pa.Array
+    customer_keys: np.ndarray
+
+
+@dataclass(frozen=True)
+class CustomerFacts:
+    """What customer validation needs from the warehouse: the office codes."""
+
+    office_codes: frozenset[str]
+
+
+@dataclass
+class PreparedChunk:
+    """One chunk, validated and shaped: `rows` for the bulk path, `bad` for the quarantine."""
+
+    rows_read: int
+    rows: pd.DataFrame | None
+    bad: pd.DataFrame
+    channels: list[str] = field(default_factory=list)  # payments: texts the channel codes point into
+    repeated: int = 0  # payments: rows dropped because a later row of the chunk has the same id
+
+
+def prepare_file(
+    raw: RawFile, facts: PaymentFacts | CustomerFacts, chunk_rows: int
+) -> Iterator[PreparedChunk]:
+    """Prepared chunks of one file; per-file state (payment id occurrences, ids seen) lives here."""
+    if raw.kind == "payments":
+        return _prepare_payments(raw, facts, chunk_rows)
+    return _prepare_customers(raw, facts, chunk_rows)
+
+
+def _prepare_payments(raw: RawFile, facts: PaymentFacts, chunk_rows: int) -> Iterator[PreparedChunk]:
+    hasher = PaymentIdHasher()
+    for chunk in read_chunks(raw, chunk_rows):
+        clean, bad = validate_payments(chunk, facts.customer_ids)
+        if clean.empty:
+            yield PreparedChunk(len(chunk), None, bad)
+            continue
+        rows, channels, repeated = shape_payments(clean, hasher, facts.customer_keys)
+        yield PreparedChunk(len(chunk), rows, bad, channels, repeated)
+
+
+def shape_payments(
+    clean: pd.DataFrame, hasher: PaymentIdHasher, customer_keys: np.ndarray
+) -> tuple[pd.DataFrame, list[str], int]:
+    """Ids assigned, customer keys, epoch days, channel codes; and how many rows repeated a later id.
+
+    A payment_id repeated in the chunk: the last row wins, as it would from a later chunk.
+    """
+    clean = clean.assign(payment_id=hasher.assign(clean))
+    repeated = clean["payment_id"].duplicated(keep="last")
+    clean = clean[~repeated]
+    codes, channels = pd.factorize(clean["channel"])
+    rows = pd.DataFrame(
+        {
+            "payment_id": clean["payment_id"].to_numpy(dtype=object),
+            "customer_key": customer_keys[clean["customer_index"].to_numpy()],
+            "bill_period": clean["bill_period"].to_numpy(dtype=np.int64),
+            "day": clean["paid_at"].to_numpy().astype("datetime64[D]").astype(np.int64),
+            "amount": clean["amount"].to_numpy(dtype=np.int64),
+            "channel_code": codes.astype(np.int64),
+        }
+    )
+    return rows, list(channels), int(repeated.sum())
+
+
+def _prepare_customers(raw: RawFile, facts: CustomerFacts, chunk_rows: int) -> Iterator[PreparedChunk]:
+    seen: list[pa.Array] = []
+    for chunk in read_chunks(raw, chunk_rows):
+        clean, bad = validate_customers(chunk, facts.office_codes)
+        clean, bad = _drop_earlier_ids(chunk, clean, bad, seen)
+        seen.append(pa.array(clean["customer_id"].to_numpy(dtype=object), type=pa.string()))
+        yield PreparedChunk(len(chunk), None if clean.empty else clean, bad)
+
+
+def _drop_earlier_ids(chunk, clean, bad, seen: list[pa.Array]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Quarantine customers whose id appeared in an earlier chunk of the same file (first one kept)."""
+    earlier = pa.concat_arrays(seen) if seen else pa.array([], type=pa.string())
+    repeated = positions_in(clean["customer_id"], earlier) >= 0
+    if not repeated.any():
+        return clean, bad
+    extra = chunk.loc[clean.index[repeated]]
+    reasons = pd.Series(
+        "customer_id: duplicate customer_id in this file (first occurrence kept)", index=extra.index
+    )
+    bad = pd.concat([bad, quarantine_records(extra, pd.Series("customer_id", index=extra.index), reasons)])
+    return clean[~repeated], bad
+
+
+class Preparer:
+    """Prepares files in the order they are submitted: on a helper process, or inline when `ahead` is off.
+
+    `chunks(raw)` yields the file's prepared chunks; a file asked for out of submission order is
+    prepared inline, so the helper never has to go back.
+    """
+
+    def __init__(self, facts: PaymentFacts | CustomerFacts, chunk_rows: int, ahead: bool) -> None:
+        self.facts = facts
+        self.chunk_rows = chunk_rows
+        self._helper = _Helper(facts, chunk_rows) if ahead else None
+        self._submitted: list[RawFile] = []
+
+    def submit(self, raw: RawFile) -> None:
+        """Start preparing `raw` after the files submitted before it (no-op inline)."""
+        if self._helper is not None:
+            self._helper.send(len(self._submitted), raw)
+            self._submitted.append(raw)
+
+    def chunks(self, raw: RawFile) -> Iterator[PreparedChunk]:
+        """The prepared chunks of `raw`: from the helper if submitted and not yet passed, else inline."""
+        waiting = self._submitted[self._helper.next_job :] if self._helper is not None else []
+        if raw not in waiting:
+            return prepare_file(raw, self.facts, self.chunk_rows)
+        job = self._helper.next_job + waiting.index(raw)
+        self._helper.next_job = job + 1  # earlier jobs are dropped as their chunks arrive
+        return self._helper.receive(job, raw)
+
+    def close(self) -> None:
+        if self._helper is not None:
+            self._helper.stop()
+            self._helper = None
+
+    def __enter__(self) -> Preparer:
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.close()
+
+
+class _Helper:
+    """A helper process reading jobs from one pipe and writing prepared chunks (or an error) to another.
+
+    Started as a fresh interpreter (not multiprocessing's spawn, which re-imports the caller's main
+    script). The pipe bounds the work in flight: the helper blocks sending a chunk until the
+    loading thread reads it. When either side ends, the other gets EOF or a broken pipe and stops.
+    """
+
+    def __init__(self, facts, chunk_rows: int) -> None:
+        jobs_in, jobs_out = os.pipe()
+        results_in, results_out = os.pipe()
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", HELPER_MAIN, str(jobs_in), str(results_out)],
+            pass_fds=(jobs_in, results_out),
+            env=env,
+        )
+        os.close(jobs_in)
+        os.close(results_out)
+        self.results = Connection(results_in, writable=False)
+        self.sender = _Sender(Connection(jobs_out, readable=False))
+        self.sender.send((facts, chunk_rows))  # in the background: the helper is still starting
+        self.next_job = 0  # jobs before this one have been read or dropped
+
+    def send(self, job: int, raw: RawFile) -> None:
+        self.sender.send((job, raw))
+
+    def receive(self, job: int, raw: RawFile) -> Iterator[PreparedChunk]:
+        """The chunks of `job`, skipping what is left of earlier jobs; re-raises the helper's errors."""
+        while True:
+            try:
+                got, kind, payload = self.results.recv()
+            except EOFError:
+                raise RuntimeError(
+                    f"the file-preparing helper process ended (exit code {self.process.wait()})"
+                ) from None
+            if got != job:
+                continue
+            if kind == "end":
+                return
+            if kind == "error":
+                raise _rebuilt_error(raw, *payload)
+            yield payload
+
+    def stop(self) -> None:
+        """Ask the helper to finish, then make sure it is gone."""
+        self.sender.close()
+        self.results.close()
+        try:
+            self.process.wait(timeout=STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+class _Sender(threading.Thread):
+    """Sends jobs in order from a thread, so the loading thread never waits for the helper to read."""
+
+    def __init__(self, connection: Connection) -> None:
+        super().__init__(name="prepare-jobs", daemon=True)
+        self.connection = connection
+        self.pending: queue.SimpleQueue = queue.SimpleQueue()
+        self.start()
+
+    def send(self, item) -> None:
+        self.pending.put(item)
+
+    def close(self) -> None:
+        self.pending.put(None)
+        self.join(timeout=STOP_SECONDS)
+
+    def run(self) -> None:
+        try:
+            while (item := self.pending.get()) is not None:
+                self.connection.send(item)
+        except OSError:  # the helper is gone; receive() reports it
+            pass
+        finally:
+            self.connection.close()
+
+
+def _rebuilt_error(raw: RawFile, name: str, message: str, trace: str) -> Exception:
+    if name == "FileRejected":
+        return FileRejected(message)
+    return RuntimeError(f"preparing {raw.path.name} failed: {name}: {message}\n{trace}")
+
+
+HELPER_MAIN = "import sys; from warehouse.prepare import serve; serve(int(sys.argv[1]), int(sys.argv[2]))"
+
+
+def serve(jobs_fd: int, results_fd: int) -> None:
+    """Helper process: prepare each job's file in order until the jobs pipe closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the loading process's to handle
+    jobs, results = Connection(jobs_fd, writable=False), Connection(results_fd, readable=False)
+    try:
+        facts, chunk_rows = jobs.recv()
+        while True:
+            number, raw = jobs.recv()
+            for item in _prepared_items(number, raw, facts, chunk_rows):
+                results.send(item)
+    except (EOFError, BrokenPipeError, ConnectionResetError):  # the loading process finished or is gone
+        return
+
+
+def _prepared_items(number: int, raw: RawFile, facts, chunk_rows: int) -> Iterator[tuple]:
+    """(job, "chunk", chunk) per chunk then (job, "end", None); (job, "error", ...) if the file fails."""
+    try:
+        for chunk in prepare_file(raw, facts, chunk_rows):
+            yield number, "chunk", chunk
+    except Exception as error:  # reported to the loading thread, which rolls the file back
+        yield number, "error", (type(error).__name__, str(error), traceback.format_exc())
+        return
+    yield number, "end", None
