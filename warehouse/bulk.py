@@ -160,3 +160,11 @@ def epoch_day(conn: Connection, column: str) -> str:
 def days_to_dates(days: pd.Series | np.ndarray) -> pd.Series:
     """Epoch-day integers -> datetime64[s]."""
     return pd.Series(np.asarray(days, dtype="int64").astype("datetime64[D]").astype("datetime64[s]"))
+
+
+def to_epoch_days(values: pd.Series, missing: int = 10**7) -> np.ndarray:
+    """Dates as read from either driver (ISO text or date objects) -> epoch-day integers; NULL -> `missing`."""
+    days = pd.to_datetime(values).to_numpy().astype("datetime64[D]")
+    out = days.astype(np.int64)
+    out[np.isnat(days)] = missing
+    return out
