@@ -29,6 +29,7 @@ from etl.read import FileRejected, RawFile, read_chunks
 from etl.validate import positions_in, quarantine_records, validate_customers, validate_payments
 
 STOP_SECONDS = 5.0  # how long a helper gets to finish after its jobs pipe closes
+CHUNKS_AHEAD = 2  # prepared chunks a helper holds while the loading thread writes (bounds its memory)
 
 
 @dataclass(frozen=True)
@@ -168,8 +169,8 @@ class _Helper:
     """A helper process reading jobs from one pipe and writing prepared chunks (or an error) to another.
 
     Started as a fresh interpreter (not multiprocessing's spawn, which re-imports the caller's main
-    script). The pipe bounds the work in flight: the helper blocks sending a chunk until the
-    loading thread reads it. When either side ends, the other gets EOF or a broken pipe and stops.
+    script). Work in flight is bounded: the helper stops preparing once CHUNKS_AHEAD chunks wait
+    for the loading thread. When either side ends, the other gets EOF or a broken pipe and stops.
     """
 
     def __init__(self, facts, chunk_rows: int) -> None:
@@ -223,26 +224,40 @@ class _Helper:
 
 
 class _Sender(threading.Thread):
-    """Sends jobs in order from a thread, so the loading thread never waits for the helper to read."""
+    """Sends items in order from a thread, so the producer never waits for the reader to read.
 
-    def __init__(self, connection: Connection) -> None:
-        super().__init__(name="prepare-jobs", daemon=True)
+    At most `limit` items wait (0: no limit); `send` raises BrokenPipeError once the reader is gone.
+    """
+
+    def __init__(self, connection: Connection, limit: int = 0) -> None:
+        super().__init__(name="pipe-sender", daemon=True)
         self.connection = connection
-        self.pending: queue.SimpleQueue = queue.SimpleQueue()
+        self.pending: queue.Queue = queue.Queue(limit)
         self.start()
 
     def send(self, item) -> None:
-        self.pending.put(item)
+        while True:
+            if not self.is_alive():
+                raise BrokenPipeError("the reading process is gone")
+            try:
+                self.pending.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
 
     def close(self) -> None:
-        self.pending.put(None)
+        """Send what is queued, then close the pipe (returns early if the reader is gone)."""
+        try:
+            self.send(None)
+        except BrokenPipeError:
+            pass
         self.join(timeout=STOP_SECONDS)
 
     def run(self) -> None:
         try:
             while (item := self.pending.get()) is not None:
                 self.connection.send(item)
-        except OSError:  # the helper is gone; receive() reports it
+        except OSError:  # the reader is gone; the other side reports it
             pass
         finally:
             self.connection.close()
@@ -258,9 +273,14 @@ HELPER_MAIN = "import sys; from warehouse.prepare import serve; serve(int(sys.ar
 
 
 def serve(jobs_fd: int, results_fd: int) -> None:
-    """Helper process: prepare each job's file in order until the jobs pipe closes."""
+    """Helper process: prepare each job's file in order until the jobs pipe closes.
+
+    Prepared chunks leave through a sender thread with room for CHUNKS_AHEAD, so the next chunk
+    (often the next file's) is being prepared while the loading thread still writes this one.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the loading process's to handle
-    jobs, results = Connection(jobs_fd, writable=False), Connection(results_fd, readable=False)
+    jobs = Connection(jobs_fd, writable=False)
+    results = _Sender(Connection(results_fd, readable=False), limit=CHUNKS_AHEAD)
     try:
         facts, chunk_rows = jobs.recv()
         while True:
@@ -269,6 +289,8 @@ def serve(jobs_fd: int, results_fd: int) -> None:
                 results.send(item)
     except (EOFError, BrokenPipeError, ConnectionResetError):  # the loading process finished or is gone
         return
+    finally:
+        results.close()
 
 
 def _prepared_items(number: int, raw: RawFile, facts, chunk_rows: int) -> Iterator[tuple]:

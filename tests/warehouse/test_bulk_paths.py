@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 
 import pandas as pd
 import pytest
@@ -11,6 +12,7 @@ from cashless.settings import LoadSettings
 from warehouse import metrics
 from warehouse.bulk import bulk_insert
 from warehouse.loading import load_files
+from warehouse.prepare import _Sender
 from warehouse.snapshots import refresh_snapshots
 
 from .province_fixture import write_fixture
@@ -195,3 +197,20 @@ def test_helper_restarts_after_a_mid_load_refresh(engine, tmp_path):
     assert [(r.status, r.loaded) for r in results] == [("loaded", 6), ("loaded", 11), ("loaded", 2)]
     assert _counts(engine)["PA1101"] == (4, 2)
     assert _counts(engine)["PA1102"] == (5, 3)
+
+
+def test_helper_keeps_preparing_while_the_loader_writes_and_stops_when_it_is_gone():
+    """The helper's sender holds up to `limit` chunks the loader has not read yet; once the loader
+    is gone, sending fails instead of blocking the helper forever."""
+    reader, writer = multiprocessing.Pipe(duplex=False)
+    sender = _Sender(writer, limit=2)
+    chunk = b"x" * (1 << 20)  # larger than a pipe's buffer: writing it waits for the reader
+    for number in range(3):  # one being written, two queued: none waits for the reader
+        sender.send((number, chunk))
+    assert [reader.recv()[0] for _ in range(3)] == [0, 1, 2]
+    reader.close()
+    with pytest.raises(BrokenPipeError):
+        for number in range(10):
+            sender.send((number, chunk))
+    sender.close()
+    assert not sender.is_alive()
