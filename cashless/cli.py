@@ -627,6 +627,8 @@ def cmd_serve(args) -> int:
     # Tables' own CSV buttons would let personal data (outreach lists) leave unrecorded; every page
     # offers its downloads through buttons instead, and outreach downloads are recorded (DESIGN §8).
     command += ["--client.disableDataExport", "true"]
+    # Users see the app, not Streamlit's developer menu ("Deploy", rerun settings); nothing phones home.
+    command += ["--client.toolbarMode", "viewer", "--browser.gatherUsageStats", "false"]
     if args.headless:
         command += ["--server.headless", "true"]
     os.environ.setdefault("DATABASE_URL", database_url())

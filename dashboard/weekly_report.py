@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import plotly.graph_objects as go
 from jinja2 import Environment, select_autoescape
+from markupsafe import Markup, escape
 
 from cashless.formatting import fmt_date, fmt_datetime, fmt_int, fmt_points, fmt_rate, fmt_signed_int
 from dashboard.i18n import t
@@ -19,6 +20,7 @@ from warehouse.weekly import WeeklyReview
 
 LISTS_SHOWN = 3  # the latest outreach lists the review reports on
 STATUS_COLOURS = {"on track": "#2a9d8f", "at risk": "#e9c46a", "off track": "#e76f51"}
+STATUS_EMOJI = {"🟢": "on track", "🟡": "at risk", "🔴": "off track"}  # as the status texts start
 
 
 @dataclass
@@ -348,6 +350,7 @@ def needed_figure(offices: pd.DataFrame, period: str, language: str) -> go.Figur
             marker_color=[STATUS_COLOURS.get(s, "#999") for s in rows["quarter_status"]],
             text=[fmt_int(v, language) for v in rows["quarter_customers_needed"]],
             textposition="auto",
+            textangle=0,  # a short bar shows its figure beside it, not turned on its side
         )
     )
     return _layout(figure, t("w_chart_needed", language, period=period), language, rate_axis=None)
@@ -363,6 +366,7 @@ def channel_figure(shift: pd.DataFrame, language: str) -> go.Figure:
             marker_color=["#2a9d8f" if v > 0 else "#e76f51" for v in shift["change"]],
             text=[fmt_points(v, language) for v in shift["change"]],
             textposition="auto",
+            textangle=0,  # a short bar shows its figure beside it, not turned on its side
         )
     )
     return _layout(figure, t("w_chart_channels", language), language, rate_axis="x")
@@ -409,11 +413,26 @@ def render_html(sections: list[Section], title: str, footer: str, language: str)
             )
             first_chart = False
         table = None if section.table is None else section.table.to_html(index=False, border=0, escape=True)
-        parts.append({"title": section.title, "sentences": section.sentences, "chart": chart, "table": table})
+        parts.append(
+            {
+                "title": section.title,
+                "sentences": [_printable_marks(escape(sentence)) for sentence in section.sentences],
+                "chart": chart,
+                "table": None if table is None else _printable_marks(Markup(table)),
+            }
+        )
     environment = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
     return environment.from_string(_TEMPLATE).render(
         title=title, sections=parts, footer=footer, language=language
     )
+
+
+def _printable_marks(html: Markup) -> Markup:
+    """Status emoji -> a coloured ● that every font has: printed without an emoji font (Debian's
+    Chromium has none by default) they would come out as empty boxes."""
+    for emoji, status in STATUS_EMOJI.items():
+        html = html.replace(emoji, Markup(f'<span style="color: {STATUS_COLOURS[status]}">●</span>'))
+    return Markup(html)
 
 
 def render_pdf(html: str) -> bytes:

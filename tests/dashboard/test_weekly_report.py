@@ -86,6 +86,15 @@ def test_html_escapes_and_holds_the_charts(review):
     assert "Báo cáo tuần: chuyển đổi thanh toán không dùng tiền mặt, đến ngày 28/02/2025" in html
 
 
+def test_status_marks_print_without_an_emoji_font(review):
+    """The status emoji become a coloured ● (Debian's Chromium prints emoji as empty boxes)."""
+    figures, names = review
+    html = render_html(build_sections(figures, names, "vi"), *title_and_footer(figures, "x", "vi"), "vi")
+    assert not any(emoji in html for emoji in "🟢🟡🔴")
+    on_track = '<span style="color: #2a9d8f">●</span> đạt'  # the fixture's offices are on track
+    assert f"{on_track}.</p>" in html and f"{on_track}</td>" in html  # in sentences and in the table
+
+
 @pytest.mark.skipif(chromium_path() is None, reason="no Chromium to print the PDF")
 def test_pdf_is_a4_with_the_report(review):
     figures, names = review
