@@ -8,6 +8,7 @@ a bounded queue, so the loading thread only writes (DESIGN §2, bulk paths).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import signal
@@ -247,10 +248,8 @@ class _Sender(threading.Thread):
 
     def close(self) -> None:
         """Send what is queued, then close the pipe (returns early if the reader is gone)."""
-        try:
+        with contextlib.suppress(BrokenPipeError):
             self.send(None)
-        except BrokenPipeError:
-            pass
         self.join(timeout=STOP_SECONDS)
 
     def run(self) -> None:
