@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `streamlit ru
 
 from cashless.formatting import fmt_date  # noqa: E402
 from dashboard import auth, data, filters  # noqa: E402
-from dashboard.i18n import lang, t  # noqa: E402
+from dashboard.i18n import LANGUAGES, lang, t  # noqa: E402
 
 VIEWS = Path(__file__).parent / "views"
 
@@ -21,7 +21,7 @@ st.set_page_config(page_title="Cashless", page_icon="⚡", layout="wide")
 with st.sidebar:
     st.radio(
         "Ngôn ngữ / Language",
-        ["vi", "en"],
+        LANGUAGES,
         key="lang",
         horizontal=True,
         format_func=lambda v: {"vi": "Tiếng Việt", "en": "English"}[v],

@@ -82,7 +82,6 @@ TEXT = {
     "rate_change_week": ("Thay đổi tỷ lệ, 7 ngày", "Rate, 7-day change"),
     "cashless_change_month": ("Thay đổi KH, 1 tháng", "Customers, 1-month change"),
     "rate_change_month": ("Thay đổi tỷ lệ, 1 tháng", "Rate, 1-month change"),
-    "customers_short": ("khách hàng", "customers"),
     "points": ("điểm %", "pts"),
     "headline": (
         "{cashless}/{active} khách hàng, đạt {rate}",
@@ -266,7 +265,6 @@ TEXT = {
     ),
     "w_scope_province": ("toàn tỉnh", "the province"),
     "w_section_province": ("Toàn tỉnh", "The province"),
-    "w_section_office": ("{office}", "{office}"),
     "w_section_offices": ("Các điện lực", "District offices"),
     "w_section_moves": ("Chuyển đổi và quay lại tiền mặt trong tuần", "Conversions and slip-backs this week"),
     "w_section_channels": ("Kênh thanh toán", "Payment channels"),
@@ -371,7 +369,6 @@ TEXT = {
         "Không tạo được PDF: máy chủ cần Chromium ({reason}).",
         "Cannot make the PDF: the server needs Chromium ({reason}).",
     ),
-    "month_target": ("Kế hoạch tháng", "Month target"),
     "quarter_target": ("Kế hoạch quý", "Quarter target"),
     "month_needed": ("Còn thiếu (tháng)", "Needed (month)"),
     "quarter_needed": ("Còn thiếu (quý)", "Needed (quarter)"),

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -31,7 +31,6 @@ class Section:
     sentences: list[str]
     figure: go.Figure | None = None
     table: pd.DataFrame | None = None  # already formatted for people, headers translated
-    extra: list[str] = field(default_factory=list)
 
 
 def build_sections(

@@ -99,7 +99,7 @@ def build_features(history: History, cutoff: dt.date, settings: ModelSettings) -
     frame = frame.assign(
         contract_months=(day - people.loc[keys, "start_day"].to_numpy()) / DAYS_PER_MONTH,
         **_status_history(known.changes, keys, day),
-        **_neighbourhood(known, keys, frame["commune_id"].to_numpy(), day),
+        **_neighbourhood(known, frame["commune_id"].to_numpy(), day),
         **_payment_habits(known.payments, keys, day, settings.history_months),
     )
     return frame[["commune_id", *FEATURES]]
@@ -116,7 +116,7 @@ def _status_history(changes: pd.DataFrame, keys: np.ndarray, day: int) -> dict[s
     return {"ever_cashless": ever, "months_since_slip": since_slip}
 
 
-def _neighbourhood(known: History, keys: np.ndarray, communes: np.ndarray, day: int) -> dict[str, np.ndarray]:
+def _neighbourhood(known: History, communes: np.ndarray, day: int) -> dict[str, np.ndarray]:
     """The cashless rate of each customer's commune at the end of `day` (active customers)."""
     people = known.customers[active_on(known.customers, day)]
     flag = status_on(known.changes, day).reindex(people["customer_key"]).fillna(0).to_numpy()

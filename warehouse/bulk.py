@@ -29,25 +29,20 @@ def iso_days(days: np.ndarray) -> np.ndarray:
     return distinct.astype("datetime64[D]").astype(str).astype(object)[positions]
 
 
-def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame, on_conflict: str = "") -> None:
-    """Append `frame` (columns named as the table's; dates already ISO text) to `table`.
-
-    `on_conflict` (an ON CONFLICT clause) is only possible on SQLite, whose path is an INSERT.
-    """
+def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame) -> None:
+    """Append `frame` (columns named as the table's; dates already ISO text) to `table`."""
     if frame.empty:
         return
-    if on_conflict and not is_sqlite(conn):
-        raise ValueError("COPY cannot resolve conflicts: stage the rows and merge them")
     with closing(driver_connection(conn).cursor()) as cursor:
-        _write(conn, cursor, table, frame, on_conflict)
+        _write(conn, cursor, table, frame)
 
 
-def _write(conn: Connection, cursor, table: str, frame: pd.DataFrame, on_conflict: str = "") -> None:
+def _write(conn: Connection, cursor, table: str, frame: pd.DataFrame) -> None:
     """executemany of plain Python tuples on SQLite, COPY on PostgreSQL."""
     if is_sqlite(conn):
         columns = list(frame.columns)
         placeholders = ", ".join("?" for _ in columns)
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}) {on_conflict}"
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
         for start in range(0, len(frame), TUPLES_AT_ONCE):  # Python objects for a slice at a time
             part = frame.iloc[start : start + TUPLES_AT_ONCE]
             cursor.executemany(sql, zip(*(_python_values(part[c]) for c in columns)))

@@ -25,7 +25,7 @@ from cashless.settings import LoadSettings
 from etl.read import FileRejected, RawFile, open_raw_file
 from etl.text import fold_text
 from warehouse.bulk import bulk_insert, fetch_frame, insert_if_new, iso_dates, iso_days
-from warehouse.db import is_sqlite, writing
+from warehouse.db import writing
 from warehouse.prepare import CustomerFacts, PaymentFacts, PreparedChunk, Preparer
 from warehouse.schema import (
     channel_names,
@@ -607,4 +607,4 @@ class _CustomerLoader(_FileLoader):
         return keys.map(ids).astype("int64")
 
 
-__all__ = ["LoadResult", "func", "is_sqlite", "load_file", "load_files"]
+__all__ = ["LoadResult", "load_file", "load_files"]

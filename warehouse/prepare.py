@@ -159,12 +159,6 @@ class Preparer:
             self._helper.stop()
             self._helper = None
 
-    def __enter__(self) -> Preparer:
-        return self
-
-    def __exit__(self, *_) -> None:
-        self.close()
-
 
 class _Helper:
     """A helper process reading jobs from one pipe and writing prepared chunks (or an error) to another.
