@@ -580,11 +580,11 @@ def import_demo_targets(engine) -> None:
     """The demo plan (data/demo_targets.csv) when no target has been set yet."""
     from cashless.settings import DEMO_TARGETS_CSV
     from warehouse.access import Viewer
-    from warehouse.targets import explicit_targets, import_targets
+    from warehouse.targets import explicit_targets, import_targets, read_targets_csv
 
     with engine.begin() as conn:
         if explicit_targets(conn).empty:
-            import_targets(conn, pd.read_csv(DEMO_TARGETS_CSV, dtype=str), Viewer("demo", "admin"))
+            import_targets(conn, read_targets_csv(DEMO_TARGETS_CSV), Viewer("demo", "admin"))
 
 
 def cmd_demo(args) -> int:

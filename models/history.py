@@ -18,13 +18,13 @@ from sqlalchemy import Connection, text
 from warehouse.bulk import bulk_insert, epoch_day, fetch_frame
 from warehouse.channels import CATEGORIES
 from warehouse.db import driver_connection, is_sqlite
+from warehouse.snapshots import NO_END
 
 EPOCH = dt.date(1970, 1, 1)
+CUSTOMER_TYPES = ("residential", "business", "public", "other")  # as the ETL stores them
+KEYS_TABLE = "model_payment_keys"  # temporary, for the duration of one read
 # Channel categories (DESIGN §3) are small integers in the payments array, their position in
 # warehouse.channels.CATEGORIES; -1 = not in the catalog.
-CUSTOMER_TYPES = ("residential", "business", "public", "other")  # as the ETL stores them
-NO_END = 10**7
-KEYS_TABLE = "model_payment_keys"  # temporary, for the duration of one read  # epoch day far beyond any contract: "still active"
 
 
 def epoch(day: dt.date) -> int:

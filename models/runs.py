@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select
 from threadpoolctl import threadpool_limits
 
 from cashless.settings import ModelSettings, models_dir
-from models.features import DAYS_PER_MONTH, build_features, scored_keys
+from models.features import build_features, scored_keys
 from models.history import read_history
 from models.scoring import score_households
 from models.training import ModelError, history_start, plan_cutoffs, train
@@ -167,8 +167,9 @@ def score_and_store(
             )
         artefact = load_artefact(run)
         trained_with = ModelSettings(**_settings_fields(artefact["settings"]))
-        window = dt.timedelta(days=round(trained_with.history_months * DAYS_PER_MONTH) + 1)
-        history = read_history(conn, day - window, day, payments_of=lambda c, s: scored_keys(c, s, day))
+        history = read_history(
+            conn, history_start(day, trained_with), day, payments_of=lambda c, s: scored_keys(c, s, day)
+        )
     features = build_features(history, day, trained_with)
     with threadpool_limits(settings.threads):
         scored = score_households(

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, select, text, update
 
-from warehouse.bulk import bulk_insert, epoch_day, fetch_frame
+from warehouse.bulk import bulk_insert, epoch_day, fetch_frame, iso_days
 from warehouse.db import is_sqlite, writing
 from warehouse.schema import snapshot_state
 
@@ -135,7 +135,7 @@ def rebuild_from(conn: Connection, since: dt.date | None, recent: pd.DataFrame |
         pd.DataFrame(
             {
                 "customer_key": changes["customer_key"].to_numpy(),
-                "day": _iso(changes["day"]),
+                "day": iso_days(changes["day"]),
                 "cashless": _booleans(conn, changes["cashless"]),
             }
         ),
@@ -163,7 +163,7 @@ def rebuild_from(conn: Connection, since: dt.date | None, recent: pd.DataFrame |
     channel_flows.insert(0, "office_code", office_codes.take(group // CHANNELS_PER_OFFICE))
     channel_flows.insert(2, "channel_name_id", group % CHANNELS_PER_OFFICE)
     conn.execute(text(f"DELETE FROM snapshot_channel_day{where.replace('paid_at', 'day')}"), params)
-    channel_flows["day"] = _iso(channel_flows["day"])
+    channel_flows["day"] = iso_days(channel_flows["day"])
     bulk_insert(
         conn,
         "snapshot_channel_day",
@@ -447,7 +447,7 @@ def _write_group_snapshots(
     where, params = ("", {}) if since is None else (" WHERE day >= :since", {"since": since})
     conn.execute(text(f"DELETE FROM {table}{where}"), params)
     out = rows[[*group, "day", *LEVELS, *FLOWS]].copy()
-    out["day"] = _iso(out["day"])
+    out["day"] = iso_days(out["day"])
     bulk_insert(conn, table, out)
 
 
@@ -463,10 +463,6 @@ def _seed_levels(conn: Connection, table: str, key: str, since: dt.date | None) 
         {"since": since},
     )
     return frame.set_index(key)
-
-
-def _iso(days: pd.Series) -> np.ndarray:
-    return np.asarray(days, dtype="int64").astype("datetime64[D]").astype(str).astype(object)
 
 
 def _booleans(conn: Connection, values: pd.Series) -> np.ndarray:

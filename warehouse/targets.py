@@ -362,7 +362,7 @@ def import_targets(conn: Connection, table: pd.DataFrame, viewer: Viewer) -> int
 def export_targets(conn: Connection, viewer: Viewer | None = None) -> pd.DataFrame:
     """The explicit targets in force, in the import format plus who set them and when."""
     latest = explicit_targets(conn)
-    scope = None if viewer is None else access.office_scope(viewer)
+    scope = metrics.scope(viewer, None)
     if scope is not None:
         latest = latest[latest["office_code"] == scope]
     return (
