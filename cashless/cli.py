@@ -486,7 +486,7 @@ def cmd_outreach(args) -> int:
 def cmd_report(args) -> int:
     from dashboard.weekly_report import build_sections, render_html, render_pdf, title_and_footer
     from models.outreach import list_effects
-    from warehouse.access import Viewer, office_scope, visible_offices
+    from warehouse.access import Viewer, visible_offices
     from warehouse.metrics import data_period
     from warehouse.weekly import weekly_review
 
@@ -502,7 +502,6 @@ def cmd_report(args) -> int:
         as_of = args.as_of or data_period(conn)[1]
         if as_of is None:
             raise UserError("no data loaded yet; run `cashless load ...` or `cashless demo`")
-        office_scope(viewer)
         review = weekly_review(conn, as_of, viewer)
         effects = list_effects(conn, viewer, measured_on=as_of)
         names = dict(visible_offices(conn, viewer).itertuples(index=False))

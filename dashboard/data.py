@@ -68,6 +68,12 @@ def offices(viewer: Viewer) -> pd.DataFrame:
         return access.visible_offices(conn, viewer)
 
 
+def office_names(viewer: Viewer) -> dict[str, str]:
+    """Office code -> name, for the offices `viewer` may see."""
+    visible = offices(viewer)
+    return dict(zip(visible["code"], visible["name"]))
+
+
 # figures ----------------------------------------------------------------------------------------
 
 

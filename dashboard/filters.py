@@ -18,8 +18,7 @@ PROVINCE = "ALL"
 
 def draw(viewer: Viewer) -> None:
     """Office and as-of pickers in the sidebar; a manager's office is fixed to their own."""
-    offices = data.offices(viewer)
-    names = dict(zip(offices["code"], offices["name"]))
+    names = data.office_names(viewer)
     choices = list(names) if viewer.office_code else [PROVINCE, *names]
     if st.session_state.get(OFFICE_KEY) not in choices:
         st.session_state[OFFICE_KEY] = choices[0]

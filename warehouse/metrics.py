@@ -140,7 +140,7 @@ def movement_series(
     office: str | None = None,
     viewer: Viewer | None = None,
 ) -> pd.DataFrame:
-    """`movements` between each pair of consecutive `days`, in one pass over the status changes.
+    """`movements` between each pair of consecutive `days`, from one read of the status changes.
 
     Returns start, end, office_code (and commune_id), converted, slipped; exact per customer.
     """

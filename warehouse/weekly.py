@@ -52,10 +52,10 @@ def weekly_review(conn: Connection, as_of: dt.date, viewer: Viewer | None = None
     plan = targets.planned_targets(conn, years, office, viewer)
     plan = plan[plan["period_type"] == "month"].reset_index(drop=True)
 
-    movers = metrics.movements(conn, week_start, as_of, "office", office, viewer)
-    movers["net"] = movers["converted"] - movers["slipped"]
     communes = metrics.movements(conn, week_start, as_of, "commune", office, viewer)
     communes["net"] = communes["converted"] - communes["slipped"]
+    # every customer has a commune: the offices' movements are their communes' summed (one read, not two)
+    movers = communes.groupby("office_code", as_index=False)[["converted", "slipped", "net"]].sum()
     names = metrics.kpi(conn, as_of, "commune", office, viewer)[["commune_id", "commune"]]
     communes = communes.merge(names, on="commune_id", how="left")
     return WeeklyReview(

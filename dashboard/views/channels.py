@@ -64,7 +64,7 @@ latest_month = mix["month"].max() if not mix.empty else None
 if office is None and latest_month is not None:
     st.subheader(t("mix_by_office", month=fmt_month(latest_month, lang())))
     per_office = category_shares(data.channel_mix(viewer, latest_month, as_of, None, by_office=True))
-    names = dict(zip(data.offices(viewer)["code"], data.offices(viewer)["name"]))
+    names = data.office_names(viewer)
     per_office["office"] = per_office["office_code"].map(names)
     per_office["category_label"] = per_office["category"].map(lambda c: t(f"cat_{c}"))
     # offices from the lowest cashless share of VND this month to the highest
@@ -101,7 +101,6 @@ if latest_month is not None:
 st.subheader(t("movements"))
 boundaries = tuple(month_ends(start - dt.timedelta(days=1), as_of))
 moves = data.movement_series(viewer, boundaries, "province" if office is None else "office", office)
-moves = moves.groupby("end", as_index=False)[["converted", "slipped"]].sum()
 moves["month"] = moves["end"].map(lambda day: day.replace(day=1))  # the month the change happened in
 figure = go.Figure()
 figure.add_bar(x=moves["month"], y=moves["converted"], name=t("converted"), marker_color="seagreen")

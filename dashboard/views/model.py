@@ -160,7 +160,7 @@ latest = data.latest_scores(viewer)
 if latest is None:
     st.info(t("m_no_scores"))
     st.stop()
-names = dict(zip(data.offices(viewer)["code"], data.offices(viewer)["name"]))
+names = data.office_names(viewer)
 summary = data.score_summary(viewer, office)
 low_cut, high_cut = ModelSettings().risk_band_cutoffs
 st.caption(

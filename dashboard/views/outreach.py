@@ -34,7 +34,7 @@ if latest is None:
     st.info(t("m_no_model") if data.model_runs(viewer).empty else t("m_no_scores"))
     st.stop()
 settings = ModelSettings()
-names = dict(zip(data.offices(viewer)["code"], data.offices(viewer)["name"]))
+names = data.office_names(viewer)
 
 
 def label(table: dict, code) -> str:

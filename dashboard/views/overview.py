@@ -96,7 +96,7 @@ history = data.rate_history(viewer, days, "office", office)
 figure = go.Figure()
 if office is None:
     province = data.rate_history(viewer, days, "province", None)
-    names = dict(zip(data.offices(viewer)["code"], data.offices(viewer)["name"]))
+    names = data.office_names(viewer)
     for code, rows in history.groupby("office_code"):
         figure.add_scatter(
             x=rows["day"],

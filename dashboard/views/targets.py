@@ -44,7 +44,7 @@ metric = (
 )
 
 status = data.target_status(viewer, as_of, year, office)
-names = {PROVINCE: t("all_offices"), **dict(zip(data.offices(viewer)["code"], data.offices(viewer)["name"]))}
+names = {PROVINCE: t("all_offices"), **data.office_names(viewer)}
 status["office"] = status["office_code"].map(names)
 planned = status.dropna(subset=["target_rate"])
 

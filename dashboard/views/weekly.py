@@ -13,7 +13,7 @@ from dashboard.weekly_report import build_sections, render_html, render_pdf, tit
 viewer, first, last = filters.start_page("weekly")
 as_of = filters.as_of()
 review = data.weekly_review(viewer, as_of)
-names = dict(zip(data.offices(viewer)["code"], data.offices(viewer)["name"]))
+names = data.office_names(viewer)
 sections = build_sections(review, names, lang(), data.list_effects(viewer, None, as_of))
 title, footer = title_and_footer(review, data.engine().url.render_as_string(hide_password=True), lang())
 st.subheader(title)
