@@ -360,6 +360,7 @@ class _FileLoader:
         self.settings = settings
         self.chunks = chunks
         self.result = LoadResult(file=str(raw.path), kind=raw.kind, status="loaded")
+        self.staging: set[str] = set()  # temporary tables created for this file
 
     def run(self) -> LoadResult:
         self.prepare()
@@ -406,11 +407,24 @@ class _FileLoader:
 
     def write(self, chunk: PreparedChunk) -> None: ...
 
-    def create_staging(self, name: str, source_table: str, columns: list[str]) -> None:
-        """A temporary table shaped like `source_table`'s `columns`, emptied for each chunk."""
-        self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+    def stage(self, name: str, table: str, columns: list[str], frame: pd.DataFrame) -> None:
+        """`frame` alone in the temporary table `name`, shaped like `table`'s `columns` (made once per file)."""
+        if name not in self.staging:
+            self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+            self.conn.exec_driver_sql(
+                f"CREATE TEMPORARY TABLE {name} AS SELECT {', '.join(columns)} FROM {table} WHERE 1 = 0"
+            )
+            self.staging.add(name)
+        self.conn.exec_driver_sql(f"DELETE FROM {name}")
+        bulk_insert(self.conn, name, frame)
+
+    def merge_staged(self, name: str, table: str, columns: list[str]) -> None:
+        """Upsert the staged rows into `table` on its key, `columns[0]`."""
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
         self.conn.exec_driver_sql(
-            f"CREATE TEMPORARY TABLE {name} AS SELECT {', '.join(columns)} FROM {source_table} WHERE 1 = 0"
+            f"INSERT INTO {table} ({', '.join(columns)}) "
+            f"SELECT {', '.join(columns)} FROM {name} WHERE true "
+            f"ON CONFLICT ({columns[0]}) DO UPDATE SET {updates}"
         )
 
 
@@ -418,7 +432,6 @@ class _PaymentLoader(_FileLoader):
     def prepare(self) -> None:
         self.channel_ids = dict(self.conn.execute(select(channel_names.c.raw_text, channel_names.c.id)).all())
         self.loaded_frames: list[pd.DataFrame] = []
-        self.staging = False
 
     def finish(self) -> None:
         self.result.recent = pd.concat(self.loaded_frames, ignore_index=True) if self.loaded_frames else None
@@ -467,23 +480,14 @@ class _PaymentLoader(_FileLoader):
 
     def _merge_through_staging(self, frame: pd.DataFrame) -> tuple[int, object]:
         """Upsert of a chunk whose ids may exist: stage it, count the replaced rows and their old days, merge."""
-        if not self.staging:
-            self.create_staging("staging_payments", "payments", PAYMENT_COLUMNS)
-            self.staging = True
-        self.conn.exec_driver_sql("DELETE FROM staging_payments")
-        bulk_insert(self.conn, "staging_payments", frame)
+        self.stage("staging_payments", "payments", PAYMENT_COLUMNS, frame)
         replaced, earliest_old = self.conn.execute(
             text(
                 "SELECT COUNT(*), MIN(p.paid_at) FROM staging_payments s "
                 "JOIN payments p ON p.payment_id = s.payment_id"
             )
         ).one()
-        updates = ", ".join(f"{c} = excluded.{c}" for c in PAYMENT_COLUMNS[1:])
-        self.conn.exec_driver_sql(
-            f"INSERT INTO payments ({', '.join(PAYMENT_COLUMNS)}) "
-            f"SELECT {', '.join(PAYMENT_COLUMNS)} FROM staging_payments WHERE true "
-            f"ON CONFLICT (payment_id) DO UPDATE SET {updates}"
-        )
+        self.merge_staged("staging_payments", "payments", PAYMENT_COLUMNS)
         return replaced, earliest_old
 
     def _channel_name_ids(self, raw_channels: list[str]) -> np.ndarray:
@@ -527,7 +531,6 @@ class _CustomerLoader(_FileLoader):
                 select(communes.c.id, communes.c.office_code, communes.c.name)
             )
         }
-        self.staging = False
 
     def write(self, chunk: PreparedChunk) -> None:
         clean = chunk.rows
@@ -553,21 +556,12 @@ class _CustomerLoader(_FileLoader):
 
     def _merge_through_staging(self, frame: pd.DataFrame) -> None:
         """Upsert of customers who may exist: stage, note the days their changes touch, count, merge."""
-        if not self.staging:
-            self.create_staging("staging_customers", "customers", CUSTOMER_COLUMNS)
-            self.staging = True
-        self.conn.exec_driver_sql("DELETE FROM staging_customers")
-        bulk_insert(self.conn, "staging_customers", frame)
+        self.stage("staging_customers", "customers", CUSTOMER_COLUMNS, frame)
         self._note_changed_days()
         self.result.updated += self.conn.execute(
             text("SELECT COUNT(*) FROM staging_customers s JOIN customers c ON c.customer_id = s.customer_id")
         ).scalar_one()
-        updates = ", ".join(f"{c} = excluded.{c}" for c in CUSTOMER_COLUMNS[1:])
-        self.conn.exec_driver_sql(
-            f"INSERT INTO customers ({', '.join(CUSTOMER_COLUMNS)}) "
-            f"SELECT {', '.join(CUSTOMER_COLUMNS)} FROM staging_customers WHERE true "
-            f"ON CONFLICT (customer_id) DO UPDATE SET {updates}"
-        )
+        self.merge_staged("staging_customers", "customers", CUSTOMER_COLUMNS)
         self.result.loaded += len(frame)
 
     def _note_changed_days(self) -> None:
