@@ -91,10 +91,9 @@ def build_features(history: History, cutoff: dt.date, settings: ModelSettings) -
     """
     day = epoch(cutoff)
     known = history.until(day)
-    people = known.customers[active_on(known.customers, day)].set_index("customer_key")
-    status = status_on(known.changes, day).reindex(people.index).fillna(0)
-    frame = people.loc[status.to_numpy() == 0, ["office_code", "commune_id", "customer_type", "has_phone"]]
-    keys = frame.index.to_numpy()
+    people = known.customers.set_index("customer_key")
+    keys = scored_keys(known.customers, known.changes, cutoff)
+    frame = people.loc[keys, ["office_code", "commune_id", "customer_type", "has_phone"]]
 
     frame = frame.assign(
         contract_months=(day - people.loc[keys, "start_day"].to_numpy()) / DAYS_PER_MONTH,
