@@ -536,15 +536,13 @@ def cmd_users(args) -> int:
         with engine.begin() as conn:
             if args.action == "add":
                 password = _read_password()
-                access.add_user(conn, args.username, password, args.role, args.office, args.email)
-                access.record(
-                    conn, access.operator(), "user_add", args.office, user=args.username, role=args.role
+                access.add_user(
+                    conn, args.username, password, args.role, args.office, args.email, by=access.operator()
                 )
                 print(f"user {args.username} ({args.role}{' ' + args.office if args.office else ''}) added")
             else:
                 active = args.action == "enable"
-                access.set_active(conn, args.username, active)
-                access.record(conn, access.operator(), f"user_{args.action}", user=args.username)
+                access.set_active(conn, args.username, active, by=access.operator())
                 print(f"user {args.username} {'enabled' if active else 'disabled'}")
     except access.UserError as error:
         raise UserError(str(error)) from None

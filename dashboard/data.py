@@ -231,17 +231,13 @@ def users(viewer: Viewer) -> pd.DataFrame:
 def add_user(
     viewer: Viewer, username: str, password: str, role: str, office: str | None, email: str | None
 ) -> None:
-    viewer.require("manage_users")
     with writing(engine()) as conn:
-        access.add_user(conn, username, password, role, office, email)
-        access.record(conn, viewer, "user_add", office, user=username, role=role)
+        access.add_user(conn, username, password, role, office, email, by=viewer)
 
 
 def set_active(viewer: Viewer, username: str, active: bool) -> None:
-    viewer.require("manage_users")
     with writing(engine()) as conn:
-        access.set_active(conn, username, active)
-        access.record(conn, viewer, "user_enable" if active else "user_disable", user=username)
+        access.set_active(conn, username, active, by=viewer)
 
 
 def audit_entries(viewer: Viewer) -> pd.DataFrame:

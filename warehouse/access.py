@@ -89,8 +89,14 @@ def add_user(
     role: str,
     office_code: str | None = None,
     email: str | None = None,
+    by: Viewer | None = None,
 ) -> None:
-    """Create an account with an Argon2-hashed password; managers must name their office."""
+    """Create an account with an Argon2-hashed password; managers must name their office.
+
+    `by`: the user doing it, who must be allowed to and is recorded in the audit log (None: setup).
+    """
+    if by is not None:
+        by.require("manage_users")
     username = username.strip()
     if not username:
         raise UserError("a username is required")
@@ -117,13 +123,19 @@ def add_user(
             created_at=dt.datetime.now(),
         )
     )
+    if by is not None:
+        record(conn, by, "user_add", office_code, user=username, role=role)
 
 
-def set_active(conn: Connection, username: str, active: bool) -> None:
-    """Disable (or re-enable) an account; history stays."""
+def set_active(conn: Connection, username: str, active: bool, by: Viewer | None = None) -> None:
+    """Disable (or re-enable) an account; history stays. `by` as for add_user."""
+    if by is not None:
+        by.require("manage_users")
     done = conn.execute(update(users).where(users.c.username == username).values(active=active))
     if done.rowcount == 0:
         raise UserError(f"no user '{username}'")
+    if by is not None:
+        record(conn, by, "user_enable" if active else "user_disable", user=username)
 
 
 def list_users(conn: Connection) -> pd.DataFrame:
