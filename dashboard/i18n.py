@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from models.texts import text
+
 TEXT = {
     # app, navigation, sign-in
     "app_title": ("Chuyển đổi thanh toán không dùng tiền mặt", "Cashless payment adoption"),
@@ -560,5 +562,4 @@ def lang() -> str:
 
 def t(key: str, language: str | None = None, **values) -> str:
     """Text for `key` in `language` (default: the sidebar's), with {placeholders} filled."""
-    vi, en = TEXT[key]
-    return (vi if (language or lang()) == "vi" else en).format(**values)
+    return text(TEXT, key, language or lang(), **values)

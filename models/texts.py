@@ -1,7 +1,7 @@
 """Text the model and the outreach lists show people: (Vietnamese, English), Vietnamese first.
 
 The reasons are stored with each score and written into exports, so their words live here, next
-to the model, rather than in the dashboard's table; dashboard/i18n.py looks them up through `text`.
+to the model, rather than in the dashboard's table; the pages look them up, and their own table, through `text`.
 `{months}` is filled with ModelSettings.history_months.
 """
 
