@@ -23,6 +23,7 @@ serve: $(STAMP)
 	$(BIN)/cashless serve --headless
 
 test: $(STAMP) chromium
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 # The page tests drive Debian's Chromium (no browser download: the network here only reaches the

@@ -42,7 +42,7 @@ from warehouse.migrate import upgrade  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 PG_ADMIN = os.environ.get("CASHLESS_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-CLI = [sys.executable, "-m", "cashless.cli"]
+CLI = [sys.executable, "-m", "cashless"]
 
 
 def generate(scale: float) -> tuple[list[Path], list[Path]]:

@@ -26,7 +26,7 @@ from models.runs import model_run  # noqa: E402
 from warehouse import metrics  # noqa: E402
 from warehouse.db import make_engine  # noqa: E402
 
-CLI = [sys.executable, "-m", "cashless.cli"]
+CLI = [sys.executable, "-m", "cashless"]
 
 
 def run_command(args: list[str], url: str) -> tuple[float, float]:

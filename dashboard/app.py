@@ -13,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `streamlit ru
 from cashless.formatting import fmt_date  # noqa: E402
 from dashboard import auth, data, filters  # noqa: E402
 from dashboard.i18n import LANGUAGES, lang, t  # noqa: E402
+from warehouse.db import shown_url  # noqa: E402
 
 VIEWS = Path(__file__).parent / "views"
 
@@ -30,7 +31,7 @@ with st.sidebar:
 state = data.schema_state()
 if state != "ok":
     st.title(t("app_title"))
-    st.warning(t(state, url=data.engine().url.render_as_string(hide_password=True)))
+    st.warning(t(state, url=shown_url(data.engine())))
     st.stop()
 
 viewer = auth.current_viewer()

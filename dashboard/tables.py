@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from cashless.formatting import (
@@ -51,18 +50,3 @@ def show_table(frame: pd.DataFrame, columns: dict[str, str], file_name: str, key
         mime="text/csv",
         key=f"{key}_download",
     )
-
-
-def style_chart(figure: go.Figure, rate_axis: str | None = "y", language: str | None = None) -> go.Figure:
-    """Language-aware separators (209.581 / 76,64%), compact margins, percent axis for rates."""
-    figure.update_layout(
-        separators=",." if (language or lang()) == "vi" else ".,",
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        legend={"orientation": "h", "y": -0.2},
-        hovermode="x unified",
-    )
-    if rate_axis == "y":
-        figure.update_yaxes(tickformat=".0%", hoverformat=".2%")
-    elif rate_axis == "x":
-        figure.update_xaxes(tickformat=".1%", hoverformat=".2%")
-    return figure

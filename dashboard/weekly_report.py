@@ -11,12 +11,15 @@ import pandas as pd
 import plotly.graph_objects as go
 from jinja2 import Environment, select_autoescape
 from markupsafe import Markup, escape
+from sqlalchemy import Connection
 
 from cashless.formatting import fmt_date, fmt_datetime, fmt_int, fmt_points, fmt_rate, fmt_signed_int
-from dashboard.i18n import t
-from dashboard.tables import style_chart
+from cashless.texts import t
+from dashboard.charts import style_chart
+from models.outreach import list_effects
+from warehouse.access import Viewer, office_names
 from warehouse.metrics import PROVINCE
-from warehouse.weekly import WeeklyReview
+from warehouse.weekly import WeeklyReview, weekly_review
 
 LISTS_SHOWN = 3  # the latest outreach lists the review reports on
 STATUS_COLOURS = {"on track": "#2a9d8f", "at risk": "#e9c46a", "off track": "#e76f51"}
@@ -457,7 +460,34 @@ def render_pdf(html: str) -> bytes:
             browser.close()
 
 
+@dataclass
+class WeeklyReport:
+    """The review as the page shows it and the CLI renders it: a title, the sections, a footer."""
+
+    title: str
+    sections: list[Section]
+    footer: str
+
+
+def compose_report(
+    review: WeeklyReview, names: dict[str, str], effects: pd.DataFrame | None, language: str, source: str
+) -> WeeklyReport:
+    """The review in `language` from its gathered figures; `source` is the (masked) database shown in the footer."""
+    title, footer = title_and_footer(review, source, language)
+    return WeeklyReport(title, build_sections(review, names, language, effects), footer)
+
+
 def title_and_footer(review: WeeklyReview, source: str, language: str) -> tuple[str, str]:
+    """The review's title (its day) and footer (when it was made, from which database)."""
     title = t("w_title", language, day=fmt_date(review.as_of, language))
     footer = t("w_generated", language, at=fmt_datetime(dt.datetime.now(), language), source=source)
     return title, footer
+
+
+def gather_report(
+    conn: Connection, viewer: Viewer, as_of: dt.date, language: str, source: str
+) -> WeeklyReport:
+    """Read the review's figures for `viewer` as of `as_of` and compose it (the CLI's path; the page reads through its caches)."""
+    review = weekly_review(conn, as_of, viewer)
+    effects = list_effects(conn, viewer, measured_on=as_of)
+    return compose_report(review, office_names(conn, viewer), effects, language, source)

@@ -11,7 +11,7 @@ import re
 
 import pandas as pd
 
-from etl.text import fold_series
+from cashless.text import fold_series
 
 _DMY = r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$"
 _ISO = r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from cashless.errors import UserFacingError
 from cashless.settings import COLUMN_ALIASES_CSV
-from etl.text import fold_text
+from cashless.text import fold_text
 
 REQUIRED_COLUMNS = {
     "customers": ("customer_id", "office_code", "contract_start"),
@@ -28,7 +29,7 @@ OPTIONAL_COLUMNS = {
 ROW_NUMBER = "_row"  # file line of each row: the header is line 1
 
 
-class FileRejected(Exception):
+class FileRejected(UserFacingError):
     """The file cannot be read as a table of this kind; nothing of it is loaded."""
 
 

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from etl.text import fold_text
-from models.texts import BANDS, CUSTOMER_TYPES, EXPORT_COLUMNS, OUTCOMES, text
+from cashless.errors import UserFacingError
+from cashless.text import fold_text
+from cashless.texts import BANDS, CUSTOMER_TYPES, EXPORT_COLUMNS, OUTCOMES, text
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = ("xlsx", "csv")
@@ -36,7 +37,7 @@ WIDTHS = {
 }
 
 
-class SheetError(ValueError):
+class SheetError(UserFacingError, ValueError):
     """A returned sheet that cannot be read back (missing column, unknown outcome, ...)."""
 
 

@@ -21,10 +21,11 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, insert, select, update
 
+from cashless.errors import UserFacingError
 from cashless.settings import ModelSettings
+from cashless.texts import OUTCOMES
 from models.export import build_sheet, sheet_bytes
 from models.runs import latest_scores
-from models.texts import OUTCOMES
 from warehouse import access, metrics
 from warehouse.access import Viewer
 from warehouse.bulk import fetch_frame
@@ -50,7 +51,7 @@ CANDIDATE_COLUMNS = [
 ]
 
 
-class OutreachError(ValueError):
+class OutreachError(UserFacingError, ValueError):
     """A list that cannot be made, read or updated as asked."""
 
 

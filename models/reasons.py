@@ -3,7 +3,7 @@
 For each feature, the effect on a household is how much its predicted score drops when that one
 feature is set to the value typical of households that did go cashless (the reference) and all
 its other features are kept: effect = p(x) - p(x with feature := reference). The three largest
-positive effects become its reasons, worded through models/texts.py. These are one-at-a-time
+positive effects become its reasons, worded through cashless/texts.py. These are one-at-a-time
 counterfactuals, not Shapley values: they ignore interactions between features, and features that
 carry the same fact (never paid cashless) are merged under one reason.
 """
@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
+from cashless.texts import REASONS, text
 from models.features import BOOLEAN, CATEGORICAL, FEATURES, NUMERIC
-from models.texts import REASONS, text
 
 PAYMENT_FEATURES = {
     "payments_6m",

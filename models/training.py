@@ -17,6 +17,7 @@ import pandas as pd
 from sklearn.inspection import permutation_importance
 from sklearn.pipeline import Pipeline
 
+from cashless.errors import UserFacingError
 from cashless.settings import ModelSettings
 from models.evaluation import evaluate_scores
 from models.features import (
@@ -35,7 +36,7 @@ from models.reasons import reason_references
 IMPORTANCE_ROWS = 20_000  # rows of the evaluation snapshot the permutation importance is measured on
 
 
-class ModelError(Exception):
+class ModelError(UserFacingError):
     """The model cannot be trained or used as asked (too little data, no model yet, ...)."""
 
 

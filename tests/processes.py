@@ -27,7 +27,7 @@ def url_of(engine) -> str:
 def cashless(url: str, *args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess:
     """Run `cashless ARGS` with DATABASE_URL=url; by default the command must succeed."""
     done = subprocess.run(
-        [sys.executable, "-m", "cashless.cli", *args],
+        [sys.executable, "-m", "cashless", *args],
         env={**os.environ, "DATABASE_URL": url},
         capture_output=True,
         text=True,
@@ -45,7 +45,7 @@ class WatchedLoad:
         primary, secondary = pty.openpty()
         fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))  # tqdm needs a width
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "cashless.cli", "load", kind, str(path)],
+            [sys.executable, "-m", "cashless", "load", kind, str(path)],
             env={**os.environ, "DATABASE_URL": url},
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,

@@ -17,6 +17,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, insert, select, update
 
+from cashless.errors import UserFacingError
 from warehouse.schema import audit_log, offices, users
 
 ROLES = ("admin", "executive", "planner", "manager")
@@ -31,11 +32,11 @@ PERMISSIONS = {
 _hasher = PasswordHasher()
 
 
-class AccessDenied(PermissionError):
+class AccessDenied(UserFacingError, PermissionError):
     """The viewer may not see or do this."""
 
 
-class UserError(ValueError):
+class UserError(UserFacingError, ValueError):
     """A user account that cannot be created or changed as asked."""
 
 
@@ -80,6 +81,11 @@ def visible_offices(conn: Connection, viewer: Viewer) -> pd.DataFrame:
     if scope is not None:
         query = query.where(offices.c.code == scope)
     return pd.DataFrame(conn.execute(query).all(), columns=["code", "name"])
+
+
+def office_names(conn: Connection, viewer: Viewer) -> dict[str, str]:
+    """Office code -> name, for the offices `viewer` may see."""
+    return dict(visible_offices(conn, viewer).itertuples(index=False))
 
 
 def add_user(

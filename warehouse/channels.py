@@ -11,7 +11,7 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import Connection, insert, select, text
 
-from etl.text import fold_text
+from cashless.text import fold_text
 from warehouse import access
 from warehouse.access import Viewer
 from warehouse.bulk import fetch_frame

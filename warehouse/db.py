@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 
 from cashless.settings import DEFAULT_DB_PATH, database_url
 
@@ -64,3 +64,9 @@ def is_sqlite(conn: Connection | Engine) -> bool:
 def driver_connection(conn: Connection):
     """The DBAPI connection under `conn` (sqlite3 or psycopg), for executemany/COPY bulk paths."""
     return conn.connection.driver_connection
+
+
+def shown_url(engine: Engine | None = None) -> str:
+    """The database URL with its password masked: what messages and reports may show."""
+    url = engine.url if engine is not None else make_url(database_url())
+    return url.render_as_string(hide_password=True)

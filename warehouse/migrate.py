@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy import Engine, insert, inspect, select, text
 
 from cashless.settings import CHANNELS_CSV, OFFICES_CSV
-from etl.text import fold_text
+from cashless.text import fold_text
 from warehouse.schema import channels, offices, snapshot_state
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"

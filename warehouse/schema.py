@@ -216,7 +216,7 @@ scores = Table(
     Column("customer_key", Integer, primary_key=True),
     Column("score", Float, nullable=False),  # probability of still not being cashless H months on
     Column("risk_band", String(8), nullable=False),  # high | medium | low
-    Column("reason_1", String(40)),  # reason codes (models/texts.py), strongest first
+    Column("reason_1", String(40)),  # reason codes (cashless/texts.py), strongest first
     Column("reason_2", String(40)),
     Column("reason_3", String(40)),
     Column("reasons_vi", Text, nullable=False),

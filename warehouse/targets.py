@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Connection, insert, select
 
+from cashless.errors import UserFacingError
 from warehouse import access, metrics
 from warehouse.access import Viewer
 from warehouse.schema import offices, targets
@@ -30,7 +31,7 @@ PACE_WINDOW_DAYS = 28
 AT_RISK_MARGIN = 0.02
 
 
-class TargetError(ValueError):
+class TargetError(UserFacingError, ValueError):
     """A target that cannot be stored: unknown office, bad period or rate."""
 
 

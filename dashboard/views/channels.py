@@ -12,8 +12,9 @@ import streamlit as st
 
 from cashless.formatting import fmt_date, fmt_month
 from dashboard import data, filters
+from dashboard.charts import style_chart
 from dashboard.i18n import lang, t
-from dashboard.tables import show_table, style_chart
+from dashboard.tables import show_table
 from warehouse.channels import CATEGORIES, UNKNOWN, category_shares, channel_shares
 from warehouse.metrics import month_ends
 
@@ -58,7 +59,7 @@ bars = px.bar(
 )  # fmt: skip
 bars.update_layout(yaxis_title=t("share"), height=420, barmode="stack")
 bars.update_xaxes(tickformat="%m/%Y", dtick="M1")
-st.plotly_chart(style_chart(bars), key="channels_mix")
+st.plotly_chart(style_chart(bars, language=lang()), key="channels_mix")
 
 latest_month = mix["month"].max() if not mix.empty else None
 if office is None and latest_month is not None:
@@ -76,7 +77,7 @@ if office is None and latest_month is not None:
         labels={"office": t("office"), "category_label": t("category")},
     )  # fmt: skip
     by_office.update_layout(xaxis_title=t("share"), height=380, barmode="stack", hovermode="closest")
-    st.plotly_chart(style_chart(by_office, rate_axis="x"), key="channels_by_office")
+    st.plotly_chart(style_chart(by_office, rate_axis="x", language=lang()), key="channels_by_office")
 if latest_month is not None:
     st.subheader(t("channel_table", month=fmt_month(latest_month, lang())))
     month_rows = channel_shares(mix[mix["month"] == latest_month])
@@ -107,7 +108,7 @@ figure.add_bar(x=moves["month"], y=moves["converted"], name=t("converted"), mark
 figure.add_bar(x=moves["month"], y=-moves["slipped"], name=t("slipped"), marker_color="indianred")
 figure.update_layout(barmode="relative", height=360)
 figure.update_xaxes(tickformat="%m/%Y", dtick="M1")
-st.plotly_chart(style_chart(figure, rate_axis=None), key="channels_moves")
+st.plotly_chart(style_chart(figure, rate_axis=None, language=lang()), key="channels_moves")
 st.caption(t("movements_rule"))
 show_table(
     moves,

@@ -12,9 +12,11 @@ import streamlit as st
 
 from cashless.formatting import fmt_date, fmt_datetime, fmt_decimal, fmt_int, fmt_rate
 from cashless.settings import ModelSettings
+from cashless.texts import FEATURE_NAMES, text
 from dashboard import data, filters
+from dashboard.charts import style_chart
 from dashboard.i18n import lang, t
-from dashboard.tables import show_table, style_chart
+from dashboard.tables import show_table
 from models.evaluation import (
     SCORES,
     best_baseline,
@@ -23,7 +25,6 @@ from models.evaluation import (
     lift_ratios,
     lift_table,
 )
-from models.texts import FEATURE_NAMES, text
 
 COLOURS = {"model": "#1f4e9c", "commune_rate": "#f4a261", "never_cashless": "#9e9e9e"}
 
@@ -124,7 +125,7 @@ lift_chart = px.line(
 )  # fmt: skip
 lift_chart.add_hline(y=1, line_dash="dot", line_color="#666")
 lift_chart.update_xaxes(dtick=1)
-left.plotly_chart(style_chart(lift_chart, rate_axis=None), key="model_lift")
+left.plotly_chart(style_chart(lift_chart, rate_axis=None, language=lang()), key="model_lift")
 
 calibration = calibration_frame(backtest)
 calibration["label"] = calibration["score"].map(labels)
@@ -139,7 +140,7 @@ calibration_chart.add_trace(
 )
 calibration_chart.update_xaxes(tickformat=".0%")
 calibration_chart.update_layout(hovermode="closest")
-right.plotly_chart(style_chart(calibration_chart), key="model_calibration")
+right.plotly_chart(style_chart(calibration_chart, language=lang()), key="model_calibration")
 right.caption(t("m_calibration_caption"))
 
 # feature importance ---------------------------------------------------------------------------------------
@@ -150,7 +151,7 @@ bars = px.bar(
     labels={"importance": t("m_importance"), "label": t("m_feature")}, title=t("m_importance_chart"),
 )  # fmt: skip
 bars.update_layout(height=520, hovermode="closest")
-st.plotly_chart(style_chart(bars, rate_axis=None), key="model_importance")
+st.plotly_chart(style_chart(bars, rate_axis=None, language=lang()), key="model_importance")
 threshold = report["settings"].get("reason_min_importance", ModelSettings().reason_min_importance)
 st.caption(t("m_importance_caption", threshold=fmt_decimal(threshold, lang())))
 
@@ -182,7 +183,7 @@ histogram = px.line(
 histogram.update_xaxes(tickformat=".0%")
 for cut in (low_cut, high_cut):
     histogram.add_vline(x=cut, line_dash="dot", line_color="#666")
-st.plotly_chart(style_chart(histogram), key="model_distribution")
+st.plotly_chart(style_chart(histogram, language=lang()), key="model_distribution")
 summary["office"] = summary["office_code"].map(names)
 show_table(
     summary.rename(

@@ -12,12 +12,13 @@ import streamlit as st
 
 from cashless.formatting import fmt_date, fmt_datetime, fmt_int, fmt_rate
 from cashless.settings import ModelSettings
+from cashless.texts import BANDS, CUSTOMER_TYPES, OUTCOMES, REASONS, text
 from dashboard import data, filters
+from dashboard.charts import style_chart
 from dashboard.i18n import lang, t
-from dashboard.tables import show_table, style_chart
+from dashboard.tables import show_table
 from models.export import SheetError
 from models.outreach import OutreachError
-from models.texts import BANDS, CUSTOMER_TYPES, OUTCOMES, REASONS, text
 
 MIME = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -174,7 +175,7 @@ with lists_tab:
         labels={"list": t("o_list"), "rate": t("o_conversion"), "group": ""},
         hover_data={"contacted": True, "control": True, "days": True},
     )  # fmt: skip
-    st.plotly_chart(style_chart(chart), key="outreach_effects_chart")
+    st.plotly_chart(style_chart(chart, language=lang()), key="outreach_effects_chart")
     effects["office"] = effects["office_code"].map(names)
     show_table(
         effects.rename(columns={c: f"o_{c}" for c in effects.columns if c not in ("office",)}),

@@ -7,8 +7,9 @@ import streamlit as st
 
 from cashless.formatting import fmt_int, fmt_points, fmt_rate, fmt_signed_int
 from dashboard import data, filters
+from dashboard.charts import style_chart
 from dashboard.i18n import lang, t
-from dashboard.tables import show_table, style_chart
+from dashboard.tables import show_table
 from warehouse.metrics import PROVINCE, month_ends
 
 viewer, first, last = filters.start_page("overview")
@@ -123,7 +124,7 @@ if not plan.empty:
     )  # fmt: skip
 figure.update_layout(title=t("trend"), height=420)
 figure.update_xaxes(tickformat="%m/%Y")
-st.plotly_chart(style_chart(figure), key="overview_trend")
+st.plotly_chart(style_chart(figure, language=lang()), key="overview_trend")
 
 # offices ranked by gap ---------------------------------------------------------------------------
 if office is None:

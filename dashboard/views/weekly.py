@@ -8,14 +8,17 @@ import streamlit as st
 from dashboard import data, filters
 from dashboard.chromium import chromium_path
 from dashboard.i18n import lang, t
-from dashboard.weekly_report import build_sections, render_html, render_pdf, title_and_footer
+from dashboard.weekly_report import compose_report, render_html, render_pdf
+from warehouse.db import shown_url
 
 viewer, first, last = filters.start_page("weekly")
 as_of = filters.as_of()
 review = data.weekly_review(viewer, as_of)
 names = data.office_names(viewer)
-sections = build_sections(review, names, lang(), data.list_effects(viewer, None, as_of))
-title, footer = title_and_footer(review, data.engine().url.render_as_string(hide_password=True), lang())
+report = compose_report(
+    review, names, data.list_effects(viewer, None, as_of), lang(), shown_url(data.engine())
+)
+sections, title, footer = report.sections, report.title, report.footer
 st.subheader(title)
 
 buttons = st.columns([1, 1, 3])

@@ -15,7 +15,7 @@ from tests.warehouse.province_fixture import write_fixture
 def run(args, url, check=True):
     env = {**os.environ, "DATABASE_URL": url}
     done = subprocess.run(
-        [sys.executable, "-m", "cashless.cli", *args], env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "cashless", *args], env=env, capture_output=True, text=True, timeout=120
     )
     if check:
         assert done.returncode == 0, done.stderr
@@ -181,7 +181,7 @@ def test_report_weekly_pdf(loaded_url, tmp_path):
 )
 def test_report_and_users_errors_are_one_line(loaded_url, args, message, tmp_path):
     done = subprocess.run(
-        [sys.executable, "-m", "cashless.cli", *args],
+        [sys.executable, "-m", "cashless", *args],
         env={**os.environ, "DATABASE_URL": loaded_url},
         capture_output=True,
         text=True,
@@ -199,7 +199,7 @@ def test_report_and_users_errors_are_one_line(loaded_url, args, message, tmp_pat
 
 def test_users_add_list_disable(loaded_url):
     env = {**os.environ, "DATABASE_URL": loaded_url}
-    command = [sys.executable, "-m", "cashless.cli", "users"]
+    command = [sys.executable, "-m", "cashless", "users"]
     added = subprocess.run(
         [*command, "add", "ys", "--role", "manager", "--office", "PA1102"],
         env=env, input="secret-pass\n", capture_output=True, text=True, timeout=120,

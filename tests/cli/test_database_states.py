@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from cashless.cli import main
+from cli.main import main
 from tests.conftest import fresh_postgres
 from tests.processes import cashless
 from tests.warehouse.province_fixture import write_fixture

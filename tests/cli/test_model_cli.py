@@ -10,9 +10,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from etl.load import load_files
 from etl.synthetic import generate_province
 from warehouse.db import make_engine
-from warehouse.loading import load_files
 from warehouse.migrate import upgrade
 
 
@@ -32,7 +32,7 @@ def env(tmp_path_factory):
 
 def run(args, env, check=True):
     done = subprocess.run(
-        [sys.executable, "-m", "cashless.cli", *args], env=env, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "cashless", *args], env=env, capture_output=True, text=True, timeout=300
     )
     if check:
         assert done.returncode == 0, done.stderr

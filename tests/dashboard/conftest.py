@@ -6,10 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from etl.load import load_files
 from tests.warehouse.province_fixture import write_fixture
 from warehouse.access import Viewer, add_user
 from warehouse.db import make_engine
-from warehouse.loading import load_files
 from warehouse.migrate import upgrade
 from warehouse.targets import import_targets
 

@@ -14,11 +14,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cashless.settings import ROOT
+from etl.load import load_files
 from etl.synthetic import generate_province
 from models.runs import model_run, score_and_store, train_and_store
 from warehouse.access import Viewer, add_user, audit_entries
 from warehouse.db import make_engine
-from warehouse.loading import load_files
 from warehouse.migrate import upgrade
 
 from .conftest import PASSWORD, USERS

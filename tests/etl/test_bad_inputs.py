@@ -15,11 +15,11 @@ import pytest
 from sqlalchemy import text
 
 from cashless.settings import LoadSettings
+from etl.load import load_file
 from tests.conftest import DATABASES, new_warehouse
 from tests.processes import cashless
 from tests.warehouse.province_fixture import CUSTOMERS
 from tests.warehouse.warehouse_state import plain
-from warehouse.loading import load_file
 from warehouse.snapshots import refresh_snapshots
 
 from .files import cp1258, workbook

@@ -7,8 +7,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from cashless.text import fold_text
 from etl.parse import parse_amounts, parse_customer_types, parse_dates, parse_periods
-from etl.text import fold_text
 
 
 def _one(parser, value, **kwargs):

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cashless.text import fold_series, fold_text
 from etl.parse import parse_amounts, parse_dates, parse_periods
 from etl.read import (
     REQUIRED_COLUMNS,
@@ -28,7 +29,6 @@ from etl.read import (
     open_raw_file,
     read_chunks,
 )
-from etl.text import fold_series, fold_text
 
 DATES = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31))
 SPACE = st.sampled_from(["", " ", "  ", "\t", "\xa0"])

@@ -9,11 +9,11 @@ import os
 import pandas as pd
 import pytest
 
+from etl.load import load_files
 from etl.synthetic import HEADLINE_ACTIVE, HEADLINE_CASHLESS, HEADLINE_DAY, generate_province
 from tests.conftest import fresh_postgres
 from warehouse import metrics, reference
 from warehouse.db import make_engine
-from warehouse.loading import load_files
 from warehouse.migrate import upgrade
 
 SCALE = 0.02

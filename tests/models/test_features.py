@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from cashless.settings import ModelSettings
+from etl.load import load_files
 from models.features import (
     FEATURES,
     build_features,
@@ -21,7 +22,6 @@ from models.features import (
 )
 from models.history import History, epoch, read_history
 from tests.models.fixture import CUTOFF, write_files
-from warehouse.loading import load_files
 
 SETTINGS = ModelSettings()
 

@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import insert, select
 
 from cashless.settings import ModelSettings
+from etl.load import load_files
 from models import outreach
 from models.export import read_returned_sheet
 from models.outreach import OutreachError, split_control
 from tests.models.fixture import CUTOFF, write_files
 from warehouse.access import AccessDenied, Viewer, audit_entries
-from warehouse.loading import load_files
 from warehouse.schema import model_runs, outreach_lists, outreach_members, scores
 
 PLANNER = Viewer("plan", "planner")

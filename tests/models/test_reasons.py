@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from cashless.settings import ModelSettings
+from cashless.texts import REASONS
 from models.features import FEATURES, LABEL
 from models.pipeline import make_pipeline
 from models.reasons import (
@@ -20,7 +21,6 @@ from models.reasons import (
     top_reasons,
 )
 from models.scoring import risk_bands, score_households
-from models.texts import REASONS
 
 SETTINGS = replace(ModelSettings(), min_samples_leaf=50)
 

@@ -8,16 +8,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from cashless.texts import REASONS
+from etl.load import load_files
 from etl.synthetic import HEADLINE_DAY, generate_province
 from models.runs import model_run, score_and_store, score_distribution, score_summary, train_and_store
-from models.texts import REASONS
 from models.training import ModelError
 from tests.conftest import fresh_postgres
 from warehouse import metrics
 from warehouse.access import Viewer, audit_entries, operator
 from warehouse.bulk import fetch_frame
 from warehouse.db import make_engine
-from warehouse.loading import load_files
 from warehouse.migrate import upgrade
 from warehouse.schema import scores
 

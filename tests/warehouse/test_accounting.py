@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from cashless.settings import LoadSettings
-from warehouse.loading import load_file
+from etl.load import load_file
 
 from .province_fixture import write_fixture
 

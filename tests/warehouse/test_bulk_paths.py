@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 from cashless.settings import LoadSettings
+from etl.load import load_files
+from etl.prepare import _Sender
 from warehouse import metrics
 from warehouse.bulk import bulk_insert
-from warehouse.loading import load_files
-from warehouse.prepare import _Sender
 from warehouse.snapshots import refresh_snapshots
 
 from .province_fixture import write_fixture
@@ -63,7 +63,7 @@ def test_a_file_broken_after_its_first_chunks_loads_nothing(engine, tmp_path):
 
 def test_resent_overlapping_file_upserts(engine, tmp_path, monkeypatch):
     # Probe a single id, so the direct insert is tried and must be undone when a later id exists.
-    monkeypatch.setattr("warehouse.loading.ID_SAMPLE", 1)
+    monkeypatch.setattr("etl.load.ID_SAMPLE", 1)
     paths = write_fixture(tmp_path)
     load_files(engine, "customers", [paths[0]])
     first = _write(
@@ -99,7 +99,7 @@ def test_resent_file_with_other_bytes_changes_no_count(engine, tmp_path, setting
 def test_new_ids_go_straight_in_without_staging(engine, tmp_path, monkeypatch):
     staged = []
     monkeypatch.setattr(
-        "warehouse.loading._PaymentLoader._merge_through_staging",
+        "etl.load._PaymentLoader._merge_through_staging",
         lambda self, frame: staged.append(len(frame)) or (0, None),
     )
     paths = write_fixture(tmp_path)
@@ -110,7 +110,7 @@ def test_new_ids_go_straight_in_without_staging(engine, tmp_path, monkeypatch):
 
 
 def test_resent_customers_with_a_change_are_merged(engine, tmp_path, monkeypatch):
-    monkeypatch.setattr("warehouse.loading.ID_SAMPLE", 1)  # the probe sees only the new C13
+    monkeypatch.setattr("etl.load.ID_SAMPLE", 1)  # the probe sees only the new C13
     paths = write_fixture(tmp_path)
     load_files(engine, "customers", [paths[0]])
     load_files(engine, "payments", paths[1:])

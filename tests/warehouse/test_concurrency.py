@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import insert, text
 
 from cashless.settings import LoadSettings
+from etl.load import load_files
 from tests.processes import WatchedLoad, cashless, url_of
 from warehouse import metrics
 from warehouse.db import writing
-from warehouse.loading import load_files
 from warehouse.schema import load_runs
 from warehouse.snapshots import refresh_snapshots
 

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import text
 
 from cashless.settings import LoadSettings
+from etl.load import load_file, load_files
 from tests.processes import WatchedLoad, cashless, url_of
-from warehouse.loading import load_file, load_files
 from warehouse.snapshots import dirty_from, refresh_snapshots
 
 from .province_fixture import write_fixture

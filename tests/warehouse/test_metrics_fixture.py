@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from cashless.settings import LoadSettings
+from etl.load import load_files
 from warehouse import metrics, reference
-from warehouse.loading import load_files
 from warehouse.snapshots import refresh_snapshots
 
 from .province_fixture import write_fixture

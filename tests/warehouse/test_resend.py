@@ -14,7 +14,7 @@ import io
 import pandas as pd
 
 from cashless.settings import LoadSettings
-from warehouse.loading import load_files
+from etl.load import load_files
 
 from .province_fixture import CUSTOMERS, FEBRUARY, MARCH, write_fixture
 from .warehouse_state import assert_snapshots_match_reference, payment_rows, warehouse_state

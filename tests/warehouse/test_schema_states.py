@@ -13,10 +13,10 @@ from alembic import command
 from sqlalchemy import inspect
 
 from cashless.settings import LoadSettings
+from etl.load import load_files
 from tests.conftest import DATABASES, fresh_postgres
 from tests.processes import cashless
 from warehouse.db import make_engine
-from warehouse.loading import load_files
 from warehouse.migrate import alembic_config, current_revision, head_revision, seed_reference_data
 
 from .province_fixture import write_fixture

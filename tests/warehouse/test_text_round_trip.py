@@ -11,8 +11,8 @@ import json
 
 import pandas as pd
 
+from etl.load import load_file
 from etl.validate import TEXT_LIMITS
-from warehouse.loading import load_file
 from warehouse.schema import channel_names, communes, customers, payments
 
 AWKWARD = [

@@ -22,11 +22,11 @@ import pyarrow as pa
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select, text, update
 
 from cashless.settings import LoadSettings
+from cashless.text import fold_text
+from etl.prepare import CustomerFacts, PaymentFacts, PreparedChunk, Preparer
 from etl.read import FileRejected, RawFile, open_raw_file
-from etl.text import fold_text
 from warehouse.bulk import bulk_insert, fetch_frame, insert_if_new, iso_dates, iso_days
 from warehouse.db import writing
-from warehouse.prepare import CustomerFacts, PaymentFacts, PreparedChunk, Preparer
 from warehouse.schema import (
     channel_names,
     communes,

@@ -262,7 +262,7 @@ def _rebuilt_error(raw: RawFile, name: str, message: str, trace: str) -> Excepti
     return RuntimeError(f"preparing {raw.path.name} failed: {name}: {message}\n{trace}")
 
 
-HELPER_MAIN = "import sys; from warehouse.prepare import serve; serve(int(sys.argv[1]), int(sys.argv[2]))"
+HELPER_MAIN = "import sys; from etl.prepare import serve; serve(int(sys.argv[1]), int(sys.argv[2]))"
 
 
 def serve(jobs_fd: int, results_fd: int) -> None:

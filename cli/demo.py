@@ -1,0 +1,64 @@
+"""`cashless demo`: generate the demo province, load it, set the plan and accounts, train and score."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cashless.settings import DEMO_PASSWORD, DEMO_TARGETS_CSV, DEMO_USERS, GENERATED_DIR
+from cli import kpi, model
+from cli.common import open_engine
+from cli.load import load_and_report
+
+
+def register(commands) -> None:
+    demo = commands.add_parser("demo", help="generate the demo province, load it, train: ready to browse")
+    demo.add_argument("--scale", type=float, default=1.0, help="customers relative to the real province")
+    demo.add_argument("--out", type=Path, default=GENERATED_DIR, help="where to write the raw files")
+    demo.add_argument("--regenerate", action="store_true", help="write the files even if present")
+
+
+def run(args) -> int:
+    from etl.synthetic import DemoFiles, generate_province
+    from warehouse.migrate import upgrade
+
+    out: Path = args.out
+    marker = out / ".complete"  # holds the scale of a finished generation
+    if args.regenerate or not marker.exists() or marker.read_text().strip() != f"{args.scale:g}":
+        marker.unlink(missing_ok=True)
+        files = generate_province(out, scale=args.scale, progress=True)
+        marker.write_text(f"{args.scale:g}\n")
+    else:
+        print(f"using the demo files already in {out} (--regenerate to write them again)")
+        files = DemoFiles(customers=sorted(out.glob("customers_*")), payments=sorted(out.glob("payments_*")))
+    engine = open_engine(upgrade_required=False)
+    upgrade(engine)
+    for kind, paths in (("customers", files.customers), ("payments", files.payments)):
+        load_and_report(engine, kind, paths)
+    import_demo_targets(engine)
+    create_demo_users(engine)
+    print(f"sign in as admin, executive, planner or manager.yenson with the password '{DEMO_PASSWORD}'")
+    kpi.print_kpi(engine, by="province")
+    model.train(engine)
+    model.score(engine)
+    return 0
+
+
+def create_demo_users(engine) -> None:
+    """One account per role for the demo (README: Signing in); existing accounts are left alone."""
+    from warehouse import access
+
+    with engine.begin() as conn:
+        known = set(access.list_users(conn)["username"])
+        for username, role, office in DEMO_USERS:
+            if username not in known:
+                access.add_user(conn, username, DEMO_PASSWORD, role, office)
+
+
+def import_demo_targets(engine) -> None:
+    """The demo plan (data/demo_targets.csv) when no target has been set yet."""
+    from warehouse.access import Viewer
+    from warehouse.targets import explicit_targets, import_targets, read_targets_csv
+
+    with engine.begin() as conn:
+        if explicit_targets(conn).empty:
+            import_targets(conn, read_targets_csv(DEMO_TARGETS_CSV), Viewer("demo", "admin"))

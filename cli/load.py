@@ -1,0 +1,50 @@
+"""`cashless load`: load billing-system exports, one transaction per file."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from cashless.errors import UserFacingError
+from cashless.settings import LoadSettings
+from cli.common import open_engine
+
+
+def register(commands) -> None:
+    load = commands.add_parser("load", help="load billing-system exports (CSV/XLSX)")
+    load.add_argument("kind", choices=["customers", "payments"])
+    load.add_argument("files", nargs="+", type=Path)
+    load.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def run(args) -> int:
+    missing = [str(p) for p in args.files if not p.is_file()]
+    if missing:
+        raise UserFacingError(f"no such file: {', '.join(missing)}")
+    results = load_and_report(open_engine(), args.kind, args.files, progress=not args.quiet)
+    rejected = [r for r in results if r.status == "rejected"]
+    if rejected:
+        raise UserFacingError(
+            f"{len(rejected)} file(s) rejected, e.g. {rejected[0].file}: {rejected[0].message}"
+        )
+    return 0
+
+
+def load_and_report(engine, kind: str, paths: list[Path], progress: bool = True) -> list:
+    """Load `paths` of one kind, printing a line per file and the totals; returns the results."""
+    from etl.load import load_files
+
+    results = load_files(
+        engine,
+        kind,
+        paths,
+        LoadSettings(progress=progress and sys.stderr.isatty()),
+        on_result=lambda r: print(r.summary()),
+    )
+    totals = {s: sum(1 for r in results if r.status == s) for s in ("loaded", "skipped", "rejected")}
+    print(
+        f"{len(results)} file(s): {totals['loaded']} loaded, {totals['skipped']} skipped, "
+        f"{totals['rejected']} rejected; rows: {sum(r.loaded for r in results):,} loaded, "
+        f"{sum(r.quarantined for r in results):,} quarantined"
+    )
+    return results
