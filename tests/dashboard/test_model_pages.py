@@ -14,36 +14,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cashless.settings import ROOT
-from etl.load import load_files
-from etl.synthetic import generate_province
-from models.runs import model_run, score_and_store, train_and_store
-from warehouse.access import Viewer, add_user, audit_entries
+from models.runs import model_run
+from warehouse.access import Viewer, audit_entries
 from warehouse.db import make_engine
-from warehouse.migrate import upgrade
 
-from .conftest import PASSWORD, USERS
+from .conftest import PASSWORD
 
 APP = str(ROOT / "dashboard" / "app.py")
-
-
-@pytest.fixture(scope="module")
-def model_url(tmp_path_factory):
-    """A scale-0.02 province in SQLite, trained and scored, with one account per role."""
-    folder = tmp_path_factory.mktemp("model-pages")
-    files = generate_province(folder / "files", scale=0.02)
-    url = f"sqlite:///{folder / 'w.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    load_files(engine, "customers", files.customers)
-    load_files(engine, "payments", files.payments)
-    admin = Viewer("admin", "admin")
-    train_and_store(engine, admin, folder=folder / "models")
-    score_and_store(engine, admin)
-    with engine.begin() as conn:
-        for username, (role, office) in USERS.items():
-            add_user(conn, username, PASSWORD, role, office)
-    engine.dispose()
-    return url
 
 
 def _signed_in(monkeypatch, url: str, username: str, page: str) -> AppTest:
