@@ -1,6 +1,6 @@
 """The sidebar filters shared by all pages (office, as-of day), set by the router, read by the pages,
-and the address that links to a view: ?office=CODE&as_of=YYYY-MM-DD&lang=vi|en (&commune=NAME on the
-overview of one office). The address is read once per session, kept through the sign-in form, applied
+and the address that links to a view: ?office=CODE&as_of=YYYY-MM-DD&lang=vi|en, plus &commune=NAME on
+the pages that pick communes (the overview of one office: one; outreach: one or more, repeated). The address is read once per session, kept through the sign-in form, applied
 within the viewer's scope (a manager's own office wins), then kept in step with the filters."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ LINK_KEY = "filter_link"  # the view the address asked for, until it is applied 
 COMMUNE_LINK_KEY = "filter_link_commune"  # the commune it asked for, for the page of this run only
 LANG_KEY = "lang"  # the language switch's widget key (set by the router)
 PARAMS = ("office", "as_of", "commune", "lang")
-COMMUNE_PAGES = {"overview"}  # the pages that read and write ?commune=
+COMMUNE_PAGES = {"overview", "outreach"}  # the pages that read and write ?commune=
 PROVINCE = "ALL"
 
 
@@ -31,6 +31,7 @@ def read_link() -> None:
     if LINK_KEY in st.session_state:
         return
     link = {name: st.query_params[name] for name in PARAMS if name in st.query_params}
+    link["commune"] = st.query_params.get_all("commune")
     if link.get("lang") in LANGUAGES:
         st.session_state[LANG_KEY] = link["lang"]
     st.session_state[LINK_KEY] = link
@@ -43,13 +44,14 @@ def _day(text: str | None) -> dt.date | None:
         return None
 
 
-def set_params(**values: str | None) -> None:
-    """Write `values` to the address (None removes one), touching only those that changed."""
+def set_params(**values: str | list[str] | None) -> None:
+    """Write `values` to the address (None or [] removes one; a list repeats it), touching only those
+    that changed."""
     for name, value in values.items():
-        if value is None:
+        if not value:
             if name in st.query_params:
                 del st.query_params[name]
-        elif st.query_params.get(name) != value:
+        elif st.query_params.get_all(name) != ([value] if isinstance(value, str) else value):
             st.query_params[name] = value
 
 
@@ -58,7 +60,7 @@ def draw(viewer: Viewer) -> None:
     a manager's office is fixed to their own. The address then follows the pickers."""
     link = st.session_state.get(LINK_KEY) or {}
     st.session_state[LINK_KEY] = {}  # applied now, in this viewer's scope
-    st.session_state[COMMUNE_LINK_KEY] = link.get("commune")
+    st.session_state[COMMUNE_LINK_KEY] = link.get("commune", [])
     names = data.office_names(viewer)
     choices = list(names) if viewer.office_code else [PROVINCE, *names]
     if link.get("office") in choices:
@@ -88,10 +90,15 @@ def draw(viewer: Viewer) -> None:
     set_params(as_of=st.session_state[AS_OF_KEY].isoformat())
 
 
+def linked_communes() -> list[str]:
+    """The commune names the address asked for, on the run that applies it (else none)."""
+    return list(st.session_state.get(COMMUNE_LINK_KEY) or [])
+
+
 def linked_commune(names: dict[int, str]) -> int | None:
-    """The id of the commune the address asked for (by name, in `names`), on the run that applies it."""
-    wanted = st.session_state.get(COMMUNE_LINK_KEY)
-    return next((cid for cid, name in names.items() if wanted and name == wanted), None)
+    """The id of the first commune the address asked for (by name, in `names`), on the run that applies it."""
+    wanted = linked_communes()
+    return next((cid for cid, name in names.items() if name and name in wanted), None)
 
 
 def office() -> str | None:

@@ -85,10 +85,13 @@ candidates_tab, lists_tab = st.tabs([t("o_tab_candidates"), t("o_tab_lists")])
 # households to visit, and a new list ----------------------------------------------------------------------
 with candidates_tab:
     communes = sorted({name for name in data.commune_names(viewer, office).values() if name})
+    if linked := [c for c in filters.linked_communes() if c in communes]:
+        st.session_state["outreach_communes"] = linked
     left, middle, right, far = st.columns(4)
     picked_communes = left.multiselect(
         t("o_communes"), communes, key="outreach_communes", placeholder=t("o_all")
     )
+    filters.set_params(commune=picked_communes)
     picked_types = middle.multiselect(
         t("o_types"), list(CUSTOMER_TYPES), format_func=lambda c: label(CUSTOMER_TYPES, c),
         key="outreach_types", placeholder=t("o_all"),
