@@ -178,9 +178,7 @@ with lists_tab:
         hover_data={"contacted": True, "control": True, "days": True},
     )  # fmt: skip
     st.plotly_chart(style_chart(chart, language=lang()), key="outreach_effects_chart")
-    effects = effects.assign(
-        office=effects["office_code"].map(names)
-    )  # a copy: the cached frame stays as read
+    effects = effects.assign(office=effects["office_code"].map(names))  # a copy, not the cached frame
     show_table(
         effects.rename(columns={c: f"o_{c}" for c in effects.columns if c not in ("office",)}),
         {

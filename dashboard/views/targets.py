@@ -101,6 +101,8 @@ else:
     st.subheader(t("edit_targets"))
     if saved := st.session_state.pop("targets_saved", None):
         st.success(t("saved", n=saved))
+    if (imported := st.session_state.pop("targets_imported", None)) is not None:
+        st.success(t("imported", n=imported))
     editable = (
         [office] if office is not None else [c for c in names if c != PROVINCE or viewer.office_code is None]
     )
@@ -168,9 +170,11 @@ else:
         )
         if upload is not None and st.button(t("import_csv"), key="targets_import"):
             try:
-                st.success(t("imported", n=data.import_targets(viewer, read_targets_csv(upload))))
+                st.session_state["targets_imported"] = data.import_targets(viewer, read_targets_csv(upload))
             except TargetError as error:
                 st.error(str(error))
+            else:
+                st.rerun()  # the grid and the export above were read before the import
 
 st.download_button(
     t("export_csv"),

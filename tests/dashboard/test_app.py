@@ -344,3 +344,17 @@ def test_a_bad_link_falls_back_to_the_defaults(monkeypatch, fixture_url, params,
     app = _linked(monkeypatch, fixture_url, "admin", params)
     assert app.sidebar.selectbox(key="filter_office").value == office
     assert app.sidebar.date_input(key="filter_as_of").value == day
+
+
+def test_a_targets_import_shows_at_once_in_the_grid(monkeypatch, tmp_path):
+    from tests.dashboard.conftest import build_fixture_warehouse
+
+    app = _signed_in(monkeypatch, build_fixture_warehouse(tmp_path), "admin")  # its own: this one writes
+    app.switch_page("views/targets.py").run()
+    upload = "office_code,period_type,period,target_rate\nPA1103,year,2025,0.9\n"
+    app.file_uploader(key="targets_upload").set_value(("k.csv", upload.encode(), "text/csv")).run()
+    app.button(key="targets_import").click().run()
+    assert not app.exception
+    assert "Đã nhập 1 kế hoạch." in _text(app)
+    grid = app.dataframe[0].value  # read again after the import: PA1103's year is in it
+    assert (grid == "90,00% ●").to_numpy().sum() == 1
