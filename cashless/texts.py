@@ -681,6 +681,8 @@ TEXT = {
     "o_saved": ("Đã lưu {n} hộ.", "Saved {n} household(s)."),
     "o_import": ("Nhập kết quả từ tệp gửi lại", "Import outcomes from a returned sheet"),
     "o_imported": ("Đã cập nhật {n} hộ.", "Updated {n} household(s)."),
+    # --- dash ---
+    "download_xlsx": ("Tải Excel", "Download Excel"),
 }
 
 

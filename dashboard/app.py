@@ -13,17 +13,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `streamlit ru
 from cashless.formatting import fmt_date  # noqa: E402
 from dashboard import auth, data, filters  # noqa: E402
 from dashboard.i18n import LANGUAGES, lang, t  # noqa: E402
+from warehouse.access import Viewer  # noqa: E402
 from warehouse.db import shown_url  # noqa: E402
 
 VIEWS = Path(__file__).parent / "views"
 
 st.set_page_config(page_title="Cashless", page_icon="⚡", layout="wide")
+filters.read_link()  # before the language switch and the sign-in: a link's view survives the form
 
 with st.sidebar:
     st.radio(
         "Ngôn ngữ / Language",
         LANGUAGES,
-        key="lang",
+        key=filters.LANG_KEY,
         horizontal=True,
         format_func=lambda v: {"vi": "Tiếng Việt", "en": "English"}[v],
     )
@@ -34,8 +36,31 @@ if state != "ok":
     st.warning(t(state, url=shown_url(data.engine())))
     st.stop()
 
+
+def page(name: str, icon: str, **options) -> st.Page:
+    return st.Page(VIEWS / f"{name}.py", title=t(name), icon=icon, url_path=name, **options)
+
+
+def pages_for(viewer: Viewer | None) -> dict[str, list[st.Page]]:
+    """The pages by section that `viewer` may open; signed out, all of them."""
+    outreach, accounts = (viewer is None or viewer.can(p) for p in ("outreach", "manage_users"))
+    return {
+        t("section_tracking"): [
+            page("overview", ":material/monitoring:", default=True),
+            page("targets", ":material/flag:"),
+            page("channels", ":material/account_balance:"),
+            page("weekly", ":material/summarize:"),
+        ],
+        t("section_outreach"): [page("model", ":material/model_training:")]
+        + ([page("outreach", ":material/groups:")] if outreach else []),
+        t("section_data"): [page("data_quality", ":material/fact_check:")]
+        + ([page("admin", ":material/manage_accounts:")] if accounts else []),
+    }
+
+
 viewer = auth.current_viewer()
 if viewer is None:
+    st.navigation(pages_for(None), position="hidden")  # the address's page, kept through the sign-in form
     auth.sign_in_form()
 
 with st.sidebar:
@@ -44,22 +69,7 @@ with st.sidebar:
 filters.draw(viewer)
 if stale := data.stale_from():
     st.sidebar.warning(t("stale", day=fmt_date(stale, lang())))
-
-
-def page(name: str, icon: str, **options) -> st.Page:
-    return st.Page(VIEWS / f"{name}.py", title=t(name), icon=icon, url_path=name, **options)
-
-
-pages = {
-    t("section_tracking"): [
-        page("overview", ":material/monitoring:", default=True),
-        page("targets", ":material/flag:"),
-        page("channels", ":material/account_balance:"),
-        page("weekly", ":material/summarize:"),
-    ],
-    t("section_outreach"): [page("model", ":material/model_training:")]
-    + ([page("outreach", ":material/groups:")] if viewer.can("outreach") else []),
-    t("section_data"): [page("data_quality", ":material/fact_check:")]
-    + ([page("admin", ":material/manage_accounts:")] if viewer.can("manage_users") else []),
-}
-st.navigation(pages).run()
+current = st.navigation(pages_for(viewer))
+if current.url_path not in filters.COMMUNE_PAGES:
+    filters.set_params(commune=None)  # only a page that picks a commune keeps one in the address
+current.run()

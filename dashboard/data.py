@@ -8,6 +8,7 @@ the scope; the pages only pass what the user picked.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
@@ -72,6 +73,13 @@ def office_names(viewer: Viewer) -> dict[str, str]:
     """Office code -> name, for the offices `viewer` may see."""
     visible = offices(viewer)
     return dict(zip(visible["code"], visible["name"]))
+
+
+@st.cache_data(ttl=TTL)
+def commune_names(viewer: Viewer, office: str | None) -> dict[int, str]:
+    """Commune id -> name in `office` (or all the viewer may see), for the commune pickers."""
+    with engine().connect() as conn:
+        return access.commune_names(conn, viewer, office)
 
 
 # figures ----------------------------------------------------------------------------------------
@@ -268,15 +276,10 @@ def latest_scores(viewer: Viewer) -> tuple[str, dt.date] | None:
 
 
 @st.cache_data(ttl=TTL)
-def score_distribution(viewer: Viewer, office: str | None) -> pd.DataFrame:
+def latest_scored(viewer: Viewer, office: str | None) -> pd.DataFrame:
+    """The newest scores (office, score, band; no personal data), read once for every figure of them."""
     with engine().connect() as conn:
-        return runs.score_distribution(conn, viewer, office)
-
-
-@st.cache_data(ttl=TTL)
-def score_summary(viewer: Viewer, office: str | None) -> pd.DataFrame:
-    with engine().connect() as conn:
-        return runs.score_summary(conn, viewer, office)
+        return runs.latest_scored(conn, viewer, office)
 
 
 @st.cache_data(ttl=TTL)
@@ -322,15 +325,23 @@ def create_list(viewer: Viewer, office: str, top: int, **filters) -> dict:
     return made
 
 
-def list_sheet(viewer: Viewer, list_id: int, fmt: str, language: str) -> tuple[bytes, int]:
-    """The file to download (not cached: it holds personal data and is made on demand)."""
-    with engine().connect() as conn:
-        return outreach.list_sheet(conn, viewer, list_id, fmt, language)
+def list_download(
+    viewer: Viewer, list_id: int, fmt: str, language: str, file_name: str
+) -> Callable[[], bytes]:
+    """What a download button calls when clicked: builds the list's file and records the export.
 
+    Nothing is read or built on a rerun; each real download is one audit entry (who, when, office,
+    rows). Not cached: the file holds personal data. Streamlit runs it outside the script, so the
+    engine is taken now.
+    """
+    warehouse = engine()
 
-def record_export(viewer: Viewer, list_id: int, fmt: str, file_name: str, rows: int) -> None:
-    with writing(engine()) as conn:
-        outreach.record_export(conn, viewer, list_id, fmt, file_name, rows)
+    def build() -> bytes:
+        with writing(warehouse) as conn:
+            content, _ = outreach.export_list(conn, viewer, list_id, fmt, file_name, language)
+        return content
+
+    return build
 
 
 def save_outcomes(viewer: Viewer, list_id: int, updates: pd.DataFrame) -> int:

@@ -215,8 +215,11 @@ def latest_scores(conn: Connection) -> tuple[str, dt.date] | None:
     return row[0], pd.Timestamp(row[1]).date()
 
 
-def _latest_scored(conn: Connection, viewer: Viewer, office: str | None) -> pd.DataFrame:
-    """office_code, score, risk_band of the newest scores the viewer may see (no personal data)."""
+def latest_scored(conn: Connection, viewer: Viewer, office: str | None = None) -> pd.DataFrame:
+    """office_code, score, risk_band of the newest scores the viewer may see (no personal data).
+
+    One read that both the distribution and the summary are computed from.
+    """
     scope = access.office_scope(viewer, office)
     latest = latest_scores(conn)
     if latest is None:
@@ -232,26 +235,34 @@ def _latest_scored(conn: Connection, viewer: Viewer, office: str | None) -> pd.D
     return frame.astype({"score": float})
 
 
-def score_distribution(
-    conn: Connection, viewer: Viewer, office: str | None = None, bins: int = 20
-) -> pd.DataFrame:
-    """Households per office and score bin in the newest scores, and their share of the office's.
+def distribute_scores(scored: pd.DataFrame, bins: int = 20) -> pd.DataFrame:
+    """Households per office and score bin, and their share of the office's (from latest_scored).
 
-    Columns: office_code, bin_start, bin_end, households, share (office-scoped, no personal data).
+    Columns: office_code, bin_start, bin_end, households, share.
     """
-    frame = _latest_scored(conn, viewer, office)
     edges = np.linspace(0, 1, bins + 1)
-    position = np.clip(np.floor(frame["score"].to_numpy(dtype=float) * bins), 0, bins - 1).astype(int)
-    frame = frame.assign(bin_start=edges[position], bin_end=edges[position + 1])
+    position = np.clip(np.floor(scored["score"].to_numpy(dtype=float) * bins), 0, bins - 1).astype(int)
+    frame = scored.assign(bin_start=edges[position], bin_end=edges[position + 1])
     table = frame.groupby(["office_code", "bin_start", "bin_end"]).size().rename("households").reset_index()
     table["share"] = table["households"] / table.groupby("office_code")["households"].transform("sum")
     return table[["office_code", "bin_start", "bin_end", "households", "share"]]
 
 
-def score_summary(conn: Connection, viewer: Viewer, office: str | None = None) -> pd.DataFrame:
-    """Per office in the newest scores: households scored, per risk band, and the mean score."""
-    frame = _latest_scored(conn, viewer, office)
-    bands = frame.groupby(["office_code", "risk_band"]).size().unstack(fill_value=0)
+def summarise_scores(scored: pd.DataFrame) -> pd.DataFrame:
+    """Per office (from latest_scored): households scored, per risk band, and the mean score."""
+    bands = scored.groupby(["office_code", "risk_band"]).size().unstack(fill_value=0)
     bands = bands.reindex(columns=["high", "medium", "low"], fill_value=0)
-    summary = frame.groupby("office_code").agg(households=("score", "size"), mean_score=("score", "mean"))
+    summary = scored.groupby("office_code").agg(households=("score", "size"), mean_score=("score", "mean"))
     return summary.join(bands).reset_index()
+
+
+def score_distribution(
+    conn: Connection, viewer: Viewer, office: str | None = None, bins: int = 20
+) -> pd.DataFrame:
+    """distribute_scores of the newest scores the viewer may see."""
+    return distribute_scores(latest_scored(conn, viewer, office), bins)
+
+
+def score_summary(conn: Connection, viewer: Viewer, office: str | None = None) -> pd.DataFrame:
+    """summarise_scores of the newest scores the viewer may see."""
+    return summarise_scores(latest_scored(conn, viewer, office))

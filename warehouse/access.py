@@ -18,7 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, insert, select, update
 
 from cashless.errors import UserFacingError
-from warehouse.schema import audit_log, offices, users
+from warehouse.schema import audit_log, communes, offices, users
 
 ROLES = ("admin", "executive", "planner", "manager")
 # What each role may do beyond reading its offices' figures.
@@ -86,6 +86,18 @@ def visible_offices(conn: Connection, viewer: Viewer) -> pd.DataFrame:
 def office_names(conn: Connection, viewer: Viewer) -> dict[str, str]:
     """Office code -> name, for the offices `viewer` may see."""
     return dict(visible_offices(conn, viewer).itertuples(index=False))
+
+
+def commune_names(conn: Connection, viewer: Viewer, office: str | None = None) -> dict[int, str]:
+    """Commune id -> name in `office` (or every office the viewer may see), ordered by name.
+
+    One small read for the pages' commune pickers, instead of computing figures just for the names.
+    """
+    scope = office_scope(viewer, office)
+    query = select(communes.c.id, communes.c.name).order_by(communes.c.name, communes.c.id)
+    if scope is not None:
+        query = query.where(communes.c.office_code == scope)
+    return dict(conn.execute(query).all())
 
 
 def add_user(

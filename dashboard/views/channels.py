@@ -102,7 +102,7 @@ if latest_month is not None:
 st.subheader(t("movements"))
 boundaries = tuple(month_ends(start - dt.timedelta(days=1), as_of))
 moves = data.movement_series(viewer, boundaries, "province" if office is None else "office", office)
-moves["month"] = moves["end"].map(lambda day: day.replace(day=1))  # the month the change happened in
+moves = moves.assign(month=moves["end"].map(lambda day: day.replace(day=1)))  # the month of the change
 figure = go.Figure()
 figure.add_bar(x=moves["month"], y=moves["converted"], name=t("converted"), marker_color="seagreen")
 figure.add_bar(x=moves["month"], y=-moves["slipped"], name=t("slipped"), marker_color="indianred")

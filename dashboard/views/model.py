@@ -25,6 +25,7 @@ from models.evaluation import (
     lift_ratios,
     lift_table,
 )
+from models.runs import distribute_scores, summarise_scores
 
 COLOURS = {"model": "#1f4e9c", "commune_rate": "#f4a261", "never_cashless": "#9e9e9e"}
 
@@ -162,7 +163,8 @@ if latest is None:
     st.info(t("m_no_scores"))
     st.stop()
 names = data.office_names(viewer)
-summary = data.score_summary(viewer, office)
+scored = data.latest_scored(viewer, office)  # read once; the summary and the spread come from it
+summary = summarise_scores(scored).assign(office=lambda frame: frame["office_code"].map(names))
 low_cut, high_cut = ModelSettings().risk_band_cutoffs
 st.caption(
     t(
@@ -173,8 +175,7 @@ st.caption(
         low=fmt_decimal(low_cut, lang(), 2),
     )
 )
-spread = data.score_distribution(viewer, office)
-spread["office"] = spread["office_code"].map(names)
+spread = distribute_scores(scored).assign(office=lambda frame: frame["office_code"].map(names))
 histogram = px.line(
     spread, x="bin_start", y="share", color="office", markers=True,
     labels={"bin_start": t("m_score"), "share": t("m_share_of_office"), "office": t("office")},
@@ -184,7 +185,6 @@ histogram.update_xaxes(tickformat=".0%")
 for cut in (low_cut, high_cut):
     histogram.add_vline(x=cut, line_dash="dot", line_color="#666")
 st.plotly_chart(style_chart(histogram, language=lang()), key="model_distribution")
-summary["office"] = summary["office_code"].map(names)
 show_table(
     summary.rename(
         columns={

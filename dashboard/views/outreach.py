@@ -43,19 +43,18 @@ def label(table: dict, code) -> str:
 
 
 def downloads(list_id: int, key: str) -> None:
-    """Excel and CSV of the list's contacted households; each click is recorded in the audit log."""
+    """Excel and CSV of the list's contacted households, built only when clicked; each download is
+    recorded in the audit log by the builder itself (no rerun needed)."""
     columns = st.columns([1, 1, 4])
     for column, fmt in zip(columns, ("xlsx", "csv")):
-        content, rows = data.list_sheet(viewer, list_id, fmt, lang())
         file_name = f"danh_sach_van_dong_{list_id}.{fmt}"
         column.download_button(
             t(f"o_download_{fmt}"),
-            content,
+            data.list_download(viewer, list_id, fmt, lang(), file_name),
             file_name=file_name,
             mime=MIME[fmt],
             key=f"{key}_{fmt}",
-            on_click=data.record_export,
-            args=(viewer, list_id, fmt, file_name, rows),
+            on_click="ignore",
         )
     columns[2].caption(t("o_download_note"))
 
@@ -85,11 +84,14 @@ candidates_tab, lists_tab = st.tabs([t("o_tab_candidates"), t("o_tab_lists")])
 
 # households to visit, and a new list ----------------------------------------------------------------------
 with candidates_tab:
-    communes = sorted(c for c in data.kpi(viewer, last, "commune", office)["commune"].dropna().unique() if c)
+    communes = sorted({name for name in data.commune_names(viewer, office).values() if name})
+    if linked := [c for c in filters.linked_communes() if c in communes]:
+        st.session_state["outreach_communes"] = linked
     left, middle, right, far = st.columns(4)
     picked_communes = left.multiselect(
         t("o_communes"), communes, key="outreach_communes", placeholder=t("o_all")
     )
+    filters.set_params(commune=picked_communes)
     picked_types = middle.multiselect(
         t("o_types"), list(CUSTOMER_TYPES), format_func=lambda c: label(CUSTOMER_TYPES, c),
         key="outreach_types", placeholder=t("o_all"),
@@ -176,7 +178,7 @@ with lists_tab:
         hover_data={"contacted": True, "control": True, "days": True},
     )  # fmt: skip
     st.plotly_chart(style_chart(chart, language=lang()), key="outreach_effects_chart")
-    effects["office"] = effects["office_code"].map(names)
+    effects = effects.assign(office=effects["office_code"].map(names))  # a copy, not the cached frame
     show_table(
         effects.rename(columns={c: f"o_{c}" for c in effects.columns if c not in ("office",)}),
         {

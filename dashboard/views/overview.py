@@ -24,12 +24,15 @@ value = data.value_rate(viewer, month_start, as_of, by, office).iloc[0]
 if office is not None:
     communes = data.kpi_changes(viewer, as_of, "commune", office)
     names = dict(zip(communes["commune_id"], communes["commune"]))
+    if (linked := filters.linked_commune(names)) is not None:
+        st.session_state["overview_commune"] = linked
     commune = st.sidebar.selectbox(
         t("commune"),
         [None, *names],
         format_func=lambda cid: t("all_communes") if cid is None else names[cid] or "—",
         key="overview_commune",
     )
+    filters.set_params(commune=None if commune is None else names[commune] or None)
     if commune is not None:
         now = communes.set_index("commune_id").loc[commune]
         values = data.value_rate(viewer, month_start, as_of, "commune", office).set_index("commune_id")

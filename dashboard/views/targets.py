@@ -43,9 +43,10 @@ metric = (
     or "target_rate"
 )
 
-status = data.target_status(viewer, as_of, year, office)
 names = {PROVINCE: t("all_offices"), **data.office_names(viewer)}
-status["office"] = status["office_code"].map(names)
+status = data.target_status(viewer, as_of, year, office)
+status = status.assign(office=status["office_code"].map(names))  # a copy: cached frames stay as read
+explicit = data.explicit_targets(viewer, year)  # the grid editor and the export both use this one read
 planned = status.dropna(subset=["target_rate"])
 
 # the year as a grid: offices x year, quarters, months -------------------------------------------------
@@ -100,6 +101,8 @@ else:
     st.subheader(t("edit_targets"))
     if saved := st.session_state.pop("targets_saved", None):
         st.success(t("saved", n=saved))
+    if (imported := st.session_state.pop("targets_imported", None)) is not None:
+        st.success(t("imported", n=imported))
     editable = (
         [office] if office is not None else [c for c in names if c != PROVINCE or viewer.office_code is None]
     )
@@ -132,7 +135,6 @@ else:
             save([(one_office, kinds[one_period], one_period, one_rate / 100)])
 
     st.caption(t("edit_help"))
-    explicit = data.explicit_targets(viewer, year)
     current = (
         explicit.pivot(index="office_code", columns="period", values="target_rate")
         .reindex(index=editable, columns=periods)
@@ -168,14 +170,15 @@ else:
         )
         if upload is not None and st.button(t("import_csv"), key="targets_import"):
             try:
-                st.success(t("imported", n=data.import_targets(viewer, read_targets_csv(upload))))
+                st.session_state["targets_imported"] = data.import_targets(viewer, read_targets_csv(upload))
             except TargetError as error:
                 st.error(str(error))
+            else:
+                st.rerun()  # the grid and the export above were read before the import
 
-export = data.explicit_targets(viewer, year)
 st.download_button(
     t("export_csv"),
-    export.to_csv(index=False).encode("utf-8-sig"),
+    explicit.to_csv(index=False).encode("utf-8-sig"),
     file_name=f"targets_{year}.csv",
     mime="text/csv",
     key="targets_export",
@@ -184,7 +187,7 @@ st.download_button(
 # history --------------------------------------------------------------------------------------------
 with st.expander(t("history")):
     history = data.target_history(viewer, year)
-    history["office"] = history["office_code"].map(names)
+    history = history.assign(office=history["office_code"].map(names))
     show_table(
         history,
         {"office": "text", "period": "text", "target_rate": "rate", "set_by": "text", "set_at": "text"},

@@ -7,6 +7,8 @@ import pandas as pd
 import pytest
 
 from etl.load import load_files
+from etl.synthetic import generate_province
+from models.runs import score_and_store, train_and_store
 from tests.warehouse.province_fixture import write_fixture
 from warehouse.access import Viewer, add_user
 from warehouse.db import make_engine
@@ -46,3 +48,23 @@ def build_fixture_warehouse(folder) -> str:
 @pytest.fixture(scope="module")
 def fixture_url(tmp_path_factory):
     return build_fixture_warehouse(tmp_path_factory.mktemp("pages"))
+
+
+@pytest.fixture(scope="module")
+def model_url(tmp_path_factory):
+    """A scale-0.02 province in SQLite, trained and scored, with one account per role."""
+    folder = tmp_path_factory.mktemp("model-pages")
+    files = generate_province(folder / "files", scale=0.02)
+    url = f"sqlite:///{folder / 'w.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    load_files(engine, "customers", files.customers)
+    load_files(engine, "payments", files.payments)
+    admin = Viewer("admin", "admin")
+    train_and_store(engine, admin, folder=folder / "models")
+    score_and_store(engine, admin)
+    with engine.begin() as conn:
+        for username, (role, office) in USERS.items():
+            add_user(conn, username, PASSWORD, role, office)
+    engine.dispose()
+    return url

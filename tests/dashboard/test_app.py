@@ -272,3 +272,89 @@ def test_stale_snapshots_are_announced(monkeypatch, tmp_path):
         w.value for w in app.sidebar.warning
     )
     assert "5/9 khách hàng" in _text(app)  # the figures as they were
+
+
+def _linked(monkeypatch, url: str, username: str, params: dict[str, str]) -> AppTest:
+    """Open the app at an address with `params` while signed out, then sign in as `username`."""
+    monkeypatch.setenv("DATABASE_URL", url)
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.query_params.update(params)
+    app.run()
+    app.text_input(key="auth_username").input(username)
+    app.text_input(key="auth_password").input(PASSWORD)
+    app.button[0].click().run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_a_link_opens_its_view_after_the_sign_in(monkeypatch, fixture_url):
+    app = _linked(monkeypatch, fixture_url, "boss", {"office": "PA1101", "as_of": "2025-01-31", "lang": "en"})
+    assert app.sidebar.selectbox(key="filter_office").value == "PA1101"
+    assert app.sidebar.date_input(key="filter_as_of").value == dt.date(2025, 1, 31)
+    # PA1101 on 31/01: active C01 C02 C03 C04 C06 (C05 starts 01/03), cashless C03 C04 (BIDV in January).
+    assert "2/5 customers, 40.00%" in _text(app)
+    assert app.query_params == {"office": "PA1101", "as_of": "2025-01-31", "lang": "en"}
+
+
+def test_the_address_follows_the_filters(monkeypatch, fixture_url):
+    app = _signed_in(monkeypatch, fixture_url, "admin")
+    assert app.query_params == {"as_of": "2025-02-28", "lang": "vi"}  # the province on the last day
+    app.sidebar.selectbox(key="filter_office").set_value("PA1101").run()
+    app.sidebar.date_input(key="filter_as_of").set_value(dt.date(2025, 2, 10)).run()
+    app.sidebar.selectbox(key="overview_commune").select_index(1).run()
+    assert app.query_params == {"office": "PA1101", "as_of": "2025-02-10", "lang": "vi", "commune": "Xã A"}
+    app.switch_page("views/targets.py").run()  # a page without communes drops it
+    assert app.query_params == {"office": "PA1101", "as_of": "2025-02-10", "lang": "vi"}
+    app.sidebar.selectbox(key="filter_office").set_value("ALL").run()
+    assert app.query_params == {"as_of": "2025-02-10", "lang": "vi"}
+
+
+def test_a_link_to_a_commune_opens_it(monkeypatch, fixture_url):
+    app = _linked(monkeypatch, fixture_url, "plan", {"office": "PA1101", "commune": "Xã B"})
+    # Xã B on 28/02: C04 ended 20/02, C05 starts 01/03, C06 never paid.
+    assert "0/1 khách hàng, đạt 0,00%" in _text(app)
+    assert app.query_params["commune"] == "Xã B"
+
+
+def test_a_managers_scope_wins_over_the_link(monkeypatch, fixture_url):
+    app = _linked(monkeypatch, fixture_url, "yenson", {"office": "PA1101", "as_of": "2025-02-28"})
+    assert app.sidebar.selectbox(key="filter_office").value == "PA1102"
+    assert "3/5 khách hàng, đạt 60,00%" in _text(app)  # PA1102, not PA1101's 2/4
+    assert "Tuyên Quang" not in _text(app)
+    assert app.query_params["office"] == "PA1102"
+
+
+@pytest.mark.parametrize(
+    ("params", "office", "day"),
+    [
+        (
+            {"office": "NOPE", "as_of": "31/01/2025"},
+            "ALL",
+            dt.date(2025, 2, 28),
+        ),  # unknown, not ISO: defaults
+        ({"as_of": "2030-01-01"}, "ALL", dt.date(2025, 2, 28)),  # after the data: its last day
+        ({"as_of": "2000-01-01"}, "ALL", dt.date(2025, 1, 10)),  # before the data: its first day
+    ],
+)
+def test_a_bad_link_falls_back_to_the_defaults(monkeypatch, fixture_url, params, office, day):
+    app = _linked(monkeypatch, fixture_url, "admin", params)
+    assert app.sidebar.selectbox(key="filter_office").value == office
+    assert app.sidebar.date_input(key="filter_as_of").value == day
+
+
+def test_a_targets_import_shows_at_once_in_the_grid(monkeypatch, tmp_path):
+    from tests.dashboard.conftest import build_fixture_warehouse
+
+    app = _signed_in(monkeypatch, build_fixture_warehouse(tmp_path), "admin")  # its own: this one writes
+    app.switch_page("views/targets.py").run()
+    upload = "office_code,period_type,period,target_rate\nPA1103,year,2025,0.9\n"
+    app.file_uploader(key="targets_upload").set_value(("k.csv", upload.encode(), "text/csv")).run()
+    app.button(key="targets_import").click().run()
+    assert not app.exception
+    assert "Đã nhập 1 kế hoạch." in _text(app)
+    grid = app.dataframe[0].value  # read again after the import: PA1103's year is in it
+    assert (grid == "90,00% ●").to_numpy().sum() == 1

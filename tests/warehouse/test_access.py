@@ -13,6 +13,7 @@ from warehouse.access import (
     add_user,
     audit_entries,
     authenticate,
+    commune_names,
     list_users,
     office_scope,
     record,
@@ -100,3 +101,24 @@ def test_manager_sees_only_their_office_and_its_audit(engine):
             500,
             {"file": "a.xlsx"},
         )
+
+
+def test_commune_names_are_one_read_scoped_to_the_office(engine):
+    from sqlalchemy import insert
+
+    from warehouse.schema import communes
+
+    with engine.begin() as conn:
+        conn.execute(
+            insert(communes),
+            [
+                {"office_code": "PA1101", "name": "Xã B"},
+                {"office_code": "PA1101", "name": "Xã A"},
+                {"office_code": "PA1102", "name": "Xã C"},
+            ],
+        )
+        assert list(commune_names(conn, PLANNER, "PA1101").values()) == ["Xã A", "Xã B"]
+        assert list(commune_names(conn, PLANNER).values()) == ["Xã A", "Xã B", "Xã C"]
+        assert list(commune_names(conn, MANAGER).values()) == ["Xã C"]  # a manager's own office only
+        with pytest.raises(AccessDenied):
+            commune_names(conn, MANAGER, "PA1101")
