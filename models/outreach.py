@@ -30,7 +30,7 @@ from warehouse import access, metrics
 from warehouse.access import Viewer
 from warehouse.bulk import fetch_frame
 from warehouse.schema import offices, outreach_lists, outreach_members
-from warehouse.snapshots import latest_status_sql
+from warehouse.status import latest_status_sql
 
 CANDIDATE_COLUMNS = [
     "customer_key",

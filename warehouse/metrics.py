@@ -13,7 +13,9 @@ import pandas as pd
 from sqlalchemy import Connection, text
 
 from warehouse.access import Viewer, office_scope
-from warehouse.bulk import fetch_frame, to_epoch_days
+from warehouse.bulk import fetch_frame
+from warehouse.days import epoch, to_epoch_days
+from warehouse.status import active_on, status_on
 
 BY_CHOICES = ("province", "office", "commune")
 PROVINCE = "ALL"
@@ -164,17 +166,17 @@ def movement_series(
     keys = people["customer_key"].to_numpy(dtype=np.int64)
     start_day = to_epoch_days(people["contract_start"])
     end_day = to_epoch_days(people["contract_end"])
-    change_key = changes["customer_key"].to_numpy(dtype=np.int64)
-    packed = to_epoch_days(changes["day"]) * 2 + changes["cashless"].to_numpy(dtype=np.int64)
-    position = np.searchsorted(keys, change_key)
+    changes = pd.DataFrame(
+        {
+            "customer_key": changes["customer_key"].to_numpy(dtype=np.int64),
+            "day": to_epoch_days(changes["day"]),
+            "cashless": changes["cashless"].to_numpy(dtype=np.int64),
+        }
+    )
 
     def state(day: dt.date) -> tuple[np.ndarray, np.ndarray]:
-        epoch = (day - dt.date(1970, 1, 1)).days
-        latest = np.full(len(keys), -1, dtype=np.int64)  # latest day*2+flag per customer, -1 = none
-        upto = packed <= epoch * 2 + 1
-        np.maximum.at(latest, position[upto], packed[upto])
-        active = (start_day <= epoch) & (epoch < end_day)
-        return active, (latest >= 0) & (latest % 2 == 1)
+        cashless = status_on(changes, epoch(day)).reindex(keys).fillna(0).to_numpy() == 1
+        return active_on(start_day, end_day, epoch(day)), cashless
 
     group = ["office_code", "commune_id"] if by == "commune" else ["office_code"]
     frames = []
