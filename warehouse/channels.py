@@ -9,14 +9,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from sqlalchemy import Connection, insert, select, text
+from sqlalchemy import Connection, func, insert, select
 
 from cashless.text import fold_text
 from warehouse import access
 from warehouse.access import Viewer
 from warehouse.bulk import fetch_frame
 from warehouse.metrics import _office_filter, cashless_rate, scope
-from warehouse.schema import channels
+from warehouse.schema import channel_names, channels, snapshot_channel_day
 from warehouse.snapshots import mark_dirty
 
 CATEGORIES = (
@@ -131,20 +131,8 @@ def map_channel(
     key = fold_text(raw_text)
     if conn.scalar(select(channels.c.key).where(channels.c.key == key)) is not None:
         raise ValueError(f"'{raw_text}' is already in the catalog")
-    conn.execute(
-        insert(channels).values(
-            key=key, raw_name=raw_text, channel=channel.strip(), category=category, is_cashless=is_cashless
-        )
-    )
-    # The channel table of the snapshots holds every day a name was used (or the load left the
-    # snapshots dirty from an earlier day, which mark_dirty keeps).
-    first = conn.execute(
-        text(
-            "SELECT MIN(s.day) FROM snapshot_channel_day s JOIN channel_names n ON n.id = s.channel_name_id "
-            "WHERE n.key = :key"
-        ),
-        {"key": key},
-    ).scalar()
+    row = {"key": key, "raw_name": raw_text, "channel": channel.strip(), "category": category}
+    first = add_to_catalog(conn, [row | {"is_cashless": is_cashless}])
     access.record(
         conn,
         viewer,
@@ -154,7 +142,28 @@ def map_channel(
         category=category,
         cashless=is_cashless,
     )
-    if first is not None:
-        first = pd.Timestamp(first).date()
-        mark_dirty(conn, first)
+    return first
+
+
+def add_to_catalog(conn: Connection, rows: list[dict]) -> dt.date | None:
+    """Insert catalog rows (key, raw_name, channel, category, is_cashless) and mark the snapshots
+    stale from the first day a raw name they map was used (returned; None if never used).
+
+    Every source of catalog rows (the page, the reference data `db upgrade` seeds) goes through here,
+    so the snapshots never disagree with the catalog joined at query time.
+    """
+    if not rows:
+        return None
+    conn.execute(insert(channels), rows)
+    # The channel table of the snapshots holds every day a name was used (or the load left the
+    # snapshots dirty from an earlier day, which mark_dirty keeps).
+    first = conn.execute(
+        select(func.min(snapshot_channel_day.c.day))
+        .join(channel_names, channel_names.c.id == snapshot_channel_day.c.channel_name_id)
+        .where(channel_names.c.key.in_([row["key"] for row in rows]))
+    ).scalar()
+    if first is None:
+        return None
+    first = pd.Timestamp(first).date()
+    mark_dirty(conn, first)
     return first
