@@ -28,6 +28,7 @@ from etl.read import FileRejected, RawFile, open_raw_file
 from warehouse.bulk import bulk_insert, fetch_frame, insert_if_new, iso_dates
 from warehouse.days import from_epoch, iso_days
 from warehouse.db import writing
+from warehouse.quality import attribute_runs
 from warehouse.schema import (
     channel_names,
     communes,
@@ -292,6 +293,7 @@ def _load_opened(engine: Engine, raw: RawFile, settings: LoadSettings, files: _F
             ).inserted_primary_key[0]
             loader = _CustomerLoader if kind == "customers" else _PaymentLoader
             result = loader(conn, raw, run_id, settings, files.chunks(conn, raw)).run()
+            attribute_runs(conn, run_id, kind, result.earliest_day)  # which offices see the run
             conn.execute(
                 update(load_runs)
                 .where(load_runs.c.id == run_id)

@@ -13,9 +13,9 @@ from sqlalchemy import Connection, func, insert, select
 
 from cashless.text import fold_text
 from warehouse import access
-from warehouse.access import Viewer
+from warehouse.access import Viewer, office_filter
 from warehouse.bulk import fetch_frame
-from warehouse.metrics import _office_filter, cashless_rate, scope
+from warehouse.metrics import cashless_rate, scope
 from warehouse.schema import channel_names, channels, snapshot_channel_day
 from warehouse.snapshots import mark_dirty
 
@@ -57,7 +57,7 @@ def channel_mix(
         "COALESCE(c.channel, n.raw_text) AS channel, "
         "CASE WHEN c.is_cashless THEN 1 ELSE 0 END AS is_cashless, "
         f"SUM(s.payments) AS payments, SUM(s.amount) AS amount {_CATALOG_JOIN} "
-        f"WHERE s.day >= :start AND s.day <= :end AND {_office_filter('s.office_code', office)} "
+        f"WHERE s.day >= :start AND s.day <= :end AND {office_filter('s.office_code', office)} "
         f"GROUP BY s.day, {group}COALESCE(c.category, '{UNKNOWN}'), COALESCE(c.channel, n.raw_text), "
         "CASE WHEN c.is_cashless THEN 1 ELSE 0 END",
         {"start": start, "end": end, "office": office},
@@ -93,15 +93,32 @@ def channel_shares(mix: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def unknown_channels(conn: Connection) -> pd.DataFrame:
-    """Raw channel names with no catalog entry: raw_text, payments, amount, first_day, last_day."""
-    frame = fetch_frame(
-        conn,
-        "SELECT n.raw_text, COALESCE(SUM(s.payments), 0) AS payments, COALESCE(SUM(s.amount), 0) AS amount, "
-        "MIN(s.day) AS first_day, MAX(s.day) AS last_day FROM channel_names n "
-        "LEFT JOIN channels c ON c.key = n.key LEFT JOIN snapshot_channel_day s ON s.channel_name_id = n.id "
-        "WHERE c.key IS NULL GROUP BY n.raw_text ORDER BY 2 DESC, n.raw_text",
-    )
+def unknown_channels(conn: Connection, viewer: Viewer, office: str | None = None) -> pd.DataFrame:
+    """Raw channel names with no catalog entry: raw_text, payments, amount, first_day, last_day.
+
+    Province totals (names never used included) for admins only; anyone else gets the names used in
+    the office asked for or their own, or, seeing every office, one row per office (office_code first).
+    """
+    office = scope(viewer, office)
+    by_office = office is None and not viewer.can("edit_catalog")
+    if office is None and not by_office:
+        frame = fetch_frame(
+            conn,
+            "SELECT n.raw_text, COALESCE(SUM(s.payments), 0) AS payments, COALESCE(SUM(s.amount), 0) AS amount, "
+            "MIN(s.day) AS first_day, MAX(s.day) AS last_day FROM channel_names n "
+            "LEFT JOIN channels c ON c.key = n.key LEFT JOIN snapshot_channel_day s ON s.channel_name_id = n.id "
+            "WHERE c.key IS NULL GROUP BY n.raw_text ORDER BY 2 DESC, n.raw_text",
+        )
+    else:
+        group = "s.office_code, n.raw_text" if by_office else "n.raw_text"
+        frame = fetch_frame(
+            conn,
+            f"SELECT {group}, SUM(s.payments) AS payments, SUM(s.amount) AS amount, "
+            f"MIN(s.day) AS first_day, MAX(s.day) AS last_day {_CATALOG_JOIN} "
+            f"WHERE c.key IS NULL AND {office_filter('s.office_code', office)} "
+            f"GROUP BY {group} ORDER BY {'s.office_code, 3' if by_office else '2'} DESC, n.raw_text",
+            {"office": office},
+        )
     for column in ("payments", "amount"):
         frame[column] = pd.to_numeric(frame[column]).astype("int64")
     for column in ("first_day", "last_day"):

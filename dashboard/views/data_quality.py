@@ -16,7 +16,7 @@ st.subheader(t("load_runs"))
 if runs.empty:
     st.info(t("no_runs"))
     st.stop()
-runs["run_status"] = runs["status"].map(lambda s: t(f"run_status_{s}"))
+runs = runs.assign(run_status=runs["status"].map(lambda s: t(f"run_status_{s}")))  # cached: not in place
 show_table(
     runs,
     {

@@ -95,7 +95,7 @@ def test_channel_mix_joins_the_catalog_at_query_time(loaded):
 
 def test_mapping_an_unknown_channel_corrects_history(loaded):
     with loaded.connect() as conn:
-        assert list(channels.unknown_channels(conn)["raw_text"]) == ["SmartPay"]
+        assert list(channels.unknown_channels(conn, ADMIN)["raw_text"]) == ["SmartPay"]
     with pytest.raises(AccessDenied), loaded.begin() as conn:
         channels.map_channel(conn, PLANNER, "SmartPay", "SmartPay", "e_wallet", True)
     with loaded.begin() as conn:
@@ -103,7 +103,7 @@ def test_mapping_an_unknown_channel_corrects_history(loaded):
     assert first == dt.date(2025, 2, 10)
     refresh_snapshots(loaded)
     with loaded.connect() as conn:
-        assert channels.unknown_channels(conn).empty
+        assert channels.unknown_channels(conn, ADMIN).empty
         # C07 paid SmartPay on 10/02: now cashless, so PA1102 has 4 of 5.
         pa1102 = metrics.kpi(conn, FEB_END).set_index("office_code").loc["PA1102"]
         assert pa1102["cashless_customers"] == 4
@@ -115,14 +115,14 @@ def test_mapping_an_unknown_channel_corrects_history(loaded):
 
 def test_load_history_and_quarantine(loaded):
     with loaded.connect() as conn:
-        runs = quality.load_history(conn)
+        runs = quality.load_history(conn, ADMIN)
         assert list(runs["kind"]) == ["payments", "payments", "payments", "customers"]
         assert runs["rows_quarantined"].sum() == 3
         rows = quality.quarantined_rows(conn, ADMIN)
         assert sorted(rows["column_name"]) == ["amount", "customer_id", "paid_at"]
         assert "raw_row" in rows.columns
         assert "raw_row" not in quality.quarantined_rows(conn, PLANNER).columns  # personal data
-        assert quality.quarantine_reasons(conn)["rows"].sum() == 3
+        assert quality.quarantine_reasons(conn, ADMIN)["rows"].sum() == 3
 
 
 def test_target_edits_are_scoped_and_audited(loaded):
