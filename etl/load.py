@@ -293,7 +293,8 @@ def _load_opened(engine: Engine, raw: RawFile, settings: LoadSettings, files: _F
             ).inserted_primary_key[0]
             loader = _CustomerLoader if kind == "customers" else _PaymentLoader
             result = loader(conn, raw, run_id, settings, files.chunks(conn, raw)).run()
-            attribute_runs(conn, run_id, kind, result.earliest_day)  # which offices see the run
+            paid_by = None if result.recent is None else result.recent["customer_key"].to_numpy()
+            attribute_runs(conn, run_id, kind, result.earliest_day, paid_by)  # which offices see the run
             conn.execute(
                 update(load_runs)
                 .where(load_runs.c.id == run_id)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Integer, bindparam, delete, func, insert, null, select, type_coerce, update
 
@@ -99,12 +100,17 @@ def _scoped(query, viewer: Viewer):
 
 
 def attribute_runs(
-    conn: Connection, run_id: int | None = None, kind: str | None = None, since: dt.date | None = None
+    conn: Connection,
+    run_id: int | None = None,
+    kind: str | None = None,
+    since: dt.date | None = None,
+    paid_by: np.ndarray | None = None,
 ) -> None:
     """Record the office of each quarantined row and the offices a run's rows belong to, with counts.
 
-    Called by the loader inside a file's transaction (`since`: no payment of the run is dated
-    earlier, which keeps the payments read on the date index); run_id None: every run (backfill).
+    Called by the loader inside a file's transaction: `paid_by`, the customer_key of each payment
+    it wrote, saves reading them back; else `since` (no payment of the run is dated earlier) keeps
+    the read on the date index. run_id None: every run (the backfill of migration 0008).
     """
     run = "" if run_id is None else " AND load_run_id = :run"
     params = {"run": run_id, "since": since}
@@ -119,31 +125,29 @@ def attribute_runs(
                 .values(office_code=bindparam("office")),
                 [{"row_id": int(i), "office": o} for i, o in zip(named["id"], named["office"])],
             )
+    # rows per run and office: quarantined ones, then the customers or payments it wrote;
+    # each source: (loaded, quarantined, FROM, WHERE, the table alias holding the office)
+    sources = [("0", "COUNT(*)", "quarantine q", "q.office_code IS NOT NULL", "q")]
+    if kind in (None, "customers"):
+        sources.append(("COUNT(*)", "0", "customers q", "q.load_run_id IS NOT NULL", "q"))
+    if kind in (None, "payments") and (run_id is None or since is not None) and paid_by is None:
+        dated = "1 = 1" if since is None else "q.paid_at >= :since"
+        sources.append(
+            ("COUNT(*)", "0", "payments q JOIN customers c ON c.customer_key = q.customer_key", dated, "c")
+        )
     parts = [
         fetch_frame(
             conn,
-            f"SELECT load_run_id, office_code, 0 AS rows_loaded, COUNT(*) AS rows_quarantined FROM quarantine WHERE office_code IS NOT NULL{run} GROUP BY load_run_id, office_code",
+            f"SELECT q.load_run_id, {office}.office_code, {loaded} AS rows_loaded, "
+            f"{quarantined} AS rows_quarantined FROM {source} WHERE {where}{run.replace('load_run_id', 'q.load_run_id')} "
+            f"GROUP BY q.load_run_id, {office}.office_code",
             params,
         )
+        for loaded, quarantined, source, where, office in sources
     ]
-    if kind in (None, "customers"):
-        parts.append(
-            fetch_frame(
-                conn,
-                f"SELECT load_run_id, office_code, COUNT(*) AS rows_loaded, 0 AS rows_quarantined FROM customers WHERE load_run_id IS NOT NULL{run} GROUP BY load_run_id, office_code",
-                params,
-            )
-        )
-    if kind in (None, "payments") and not (run_id is not None and since is None):
-        day = "" if since is None else " AND p.paid_at >= :since"
-        parts.append(
-            fetch_frame(
-                conn,
-                f"SELECT p.load_run_id, c.office_code, COUNT(*) AS rows_loaded, 0 AS rows_quarantined FROM payments p JOIN customers c ON c.customer_key = p.customer_key WHERE 1 = 1{run.replace('load_run_id', 'p.load_run_id')}{day} GROUP BY p.load_run_id, c.office_code",
-                params,
-            )
-        )
-    counts = pd.concat(parts, ignore_index=True)
+    if paid_by is not None and len(paid_by):
+        parts.append(_payment_counts(conn, run_id, paid_by))
+    counts = pd.concat([part for part in parts if len(part)] or parts[:1], ignore_index=True)
     counts = counts.astype({"rows_loaded": "int64", "rows_quarantined": "int64"})
     counts = counts.groupby(["load_run_id", "office_code"], as_index=False)[
         ["rows_loaded", "rows_quarantined"]
@@ -165,6 +169,19 @@ def attribute_runs(
                 for r in counts.itertuples()
             ],
         )
+
+
+def _payment_counts(conn: Connection, run_id: int, paid_by: np.ndarray) -> pd.DataFrame:
+    """load_run_id, office_code, rows_loaded, rows_quarantined (0) of payments by the customers `paid_by`."""
+    people = fetch_frame(conn, "SELECT customer_key, office_code FROM customers")
+    codes, office_codes = pd.factorize(people["office_code"])
+    office_of = np.full(int(people["customer_key"].max()) + 1, -1, dtype=np.int64)
+    office_of[people["customer_key"].to_numpy(dtype=np.int64)] = codes
+    offices_paid = office_of[np.asarray(paid_by, dtype=np.int64)]
+    rows = np.bincount(offices_paid[offices_paid >= 0], minlength=len(office_codes))
+    return pd.DataFrame(
+        {"load_run_id": run_id, "office_code": office_codes, "rows_loaded": rows, "rows_quarantined": 0}
+    )[rows > 0]
 
 
 def row_offices(conn: Connection, raw_rows: pd.Series) -> pd.Series:
