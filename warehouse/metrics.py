@@ -242,11 +242,18 @@ def rate_history(
         grid.sort_values("day"), rows.sort_values("day"), on="day", by="office_code", direction="backward"
     )
     frame = _as_counts(frame, ["active_customers", "cashless_customers"])
-    if by == "province":
-        frame = frame.groupby("day", as_index=False)[["active_customers", "cashless_customers"]].sum()
-        frame.insert(0, "office_code", PROVINCE)
-    frame["cashless_rate"] = cashless_rate(frame["cashless_customers"], frame["active_customers"]).to_numpy()
     frame["day"] = frame["day"].dt.date
+    if by == "province":
+        return province_history(frame)
+    frame["cashless_rate"] = cashless_rate(frame["cashless_customers"], frame["active_customers"]).to_numpy()
+    return frame.sort_values(["office_code", "day"]).reset_index(drop=True)
+
+
+def province_history(history: pd.DataFrame) -> pd.DataFrame:
+    """The province rows of a `rate_history` by office (of every office): counts summed per day."""
+    frame = history.groupby("day", as_index=False)[["active_customers", "cashless_customers"]].sum()
+    frame.insert(0, "office_code", PROVINCE)
+    frame["cashless_rate"] = cashless_rate(frame["cashless_customers"], frame["active_customers"]).to_numpy()
     return frame.sort_values(["office_code", "day"]).reset_index(drop=True)
 
 
