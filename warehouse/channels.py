@@ -11,6 +11,7 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import Connection, func, insert, select
 
+from cashless.errors import UserFacingError
 from cashless.text import fold_text
 from warehouse import access
 from warehouse.access import Viewer, office_filter
@@ -29,6 +30,11 @@ CATEGORIES = (
     "collector_cash",
 )
 UNKNOWN = "unknown"
+
+
+class CatalogError(UserFacingError, ValueError):
+    """A catalog entry that cannot be added as asked."""
+
 
 _CATALOG_JOIN = (
     "FROM snapshot_channel_day s JOIN channel_names n ON n.id = s.channel_name_id "
@@ -142,12 +148,12 @@ def map_channel(
     """
     viewer.require("edit_catalog")
     if category not in CATEGORIES:
-        raise ValueError(f"category must be one of {', '.join(CATEGORIES)}, not '{category}'")
+        raise CatalogError(f"category must be one of {', '.join(CATEGORIES)}, not '{category}'")
     if not channel.strip():
-        raise ValueError("a channel name is required")
+        raise CatalogError("a channel name is required")
     key = fold_text(raw_text)
     if conn.scalar(select(channels.c.key).where(channels.c.key == key)) is not None:
-        raise ValueError(f"'{raw_text}' is already in the catalog")
+        raise CatalogError(f"'{raw_text}' is already in the catalog")
     row = {"key": key, "raw_name": raw_text, "channel": channel.strip(), "category": category}
     first = add_to_catalog(conn, [row | {"is_cashless": is_cashless}])
     access.record(
