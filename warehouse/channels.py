@@ -106,8 +106,7 @@ def unknown_channels(conn: Connection, viewer: Viewer, office: str | None = None
     the office asked for or their own, or, seeing every office, one row per office (office_code first).
     """
     office = scope(viewer, office)
-    by_office = office is None and not viewer.can("edit_catalog")
-    if office is None and not by_office:
+    if office is None and viewer.can("edit_catalog"):
         frame = fetch_frame(
             conn,
             "SELECT n.raw_text, COALESCE(SUM(s.payments), 0) AS payments, COALESCE(SUM(s.amount), 0) AS amount, "
@@ -116,6 +115,7 @@ def unknown_channels(conn: Connection, viewer: Viewer, office: str | None = None
             "WHERE c.key IS NULL GROUP BY n.raw_text ORDER BY 2 DESC, n.raw_text",
         )
     else:
+        by_office = office is None
         group = "s.office_code, n.raw_text" if by_office else "n.raw_text"
         frame = fetch_frame(
             conn,
@@ -154,8 +154,14 @@ def map_channel(
     key = fold_text(raw_text)
     if conn.scalar(select(channels.c.key).where(channels.c.key == key)) is not None:
         raise CatalogError(f"'{raw_text}' is already in the catalog")
-    row = {"key": key, "raw_name": raw_text, "channel": channel.strip(), "category": category}
-    first = add_to_catalog(conn, [row | {"is_cashless": is_cashless}])
+    row = {
+        "key": key,
+        "raw_name": raw_text,
+        "channel": channel.strip(),
+        "category": category,
+        "is_cashless": is_cashless,
+    }
+    first = add_to_catalog(conn, [row])
     access.record(
         conn,
         viewer,
@@ -172,7 +178,8 @@ def add_to_catalog(conn: Connection, rows: list[dict]) -> dt.date | None:
     """Insert catalog rows (key, raw_name, channel, category, is_cashless) and mark the snapshots
     stale from the first day a raw name they map was used (returned; None if never used).
 
-    Every source of catalog rows (the page, the reference data `db upgrade` seeds) goes through here,
+    Every source of catalog rows (the page and `cashless channels map` through map_channel, the
+    reference data `db upgrade` seeds) goes through here,
     so the snapshots never disagree with the catalog joined at query time.
     """
     if not rows:
