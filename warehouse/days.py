@@ -7,12 +7,13 @@ and compare); this module turns dates into them and back, in Python, numpy and S
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection
 
-from warehouse.db import is_sqlite
+if TYPE_CHECKING:  # numpy and pandas only at run time: the loader's helper process imports this
+    from sqlalchemy import Connection
 
 EPOCH = dt.date(1970, 1, 1)
 NO_END = np.int64(10**7)  # epoch day far beyond any contract: "still active"
@@ -44,6 +45,6 @@ def iso_days(days: np.ndarray) -> np.ndarray:
 
 def epoch_day_sql(conn: Connection, column: str) -> str:
     """SQL expression: the date `column` as days since 1970-01-01 (an integer on both databases)."""
-    if is_sqlite(conn):
+    if conn.dialect.name == "sqlite":
         return f"CAST(julianday({column}) - 2440587.5 AS INTEGER)"
     return f"({column} - DATE '1970-01-01')"
