@@ -110,8 +110,15 @@ def status_on(changes: pd.DataFrame, day: int) -> pd.Series:
     `changes`: customer_key, day, cashless (status_changes). The flag of the latest change is the
     parity of max(day * 2 + flag), as in latest_status_sql.
     """
-    upto = changes[changes["day"] <= day]
-    return (upto["day"] * 2 + upto["cashless"]).groupby(upto["customer_key"].to_numpy()).max() % 2
+    upto = changes["day"].to_numpy() <= day
+    keys = changes["customer_key"].to_numpy(dtype=np.int64)[upto]
+    packed = (
+        changes["day"].to_numpy(dtype=np.int64)[upto] * 2 + changes["cashless"].to_numpy(dtype=np.int64)[upto]
+    )
+    latest = np.full(int(keys.max()) + 1 if len(keys) else 0, -1, dtype=np.int64)  # keys are small integers
+    np.maximum.at(latest, keys, packed)
+    changed = np.flatnonzero(latest >= 0)
+    return pd.Series(latest[changed] % 2, index=changed)
 
 
 def latest_status_sql(conn: Connection, bound: str) -> str:

@@ -256,11 +256,9 @@ def planned_targets(
     Columns: office_code, period_type, period, start, end, target_rate, explicit.
     """
     office = metrics.scope(viewer, office)
-    codes = list(metrics.kpi(conn, dt.date(min(years), 1, 1), by="office", office=office)["office_code"])
-    if office is None:
-        codes.insert(0, metrics.PROVINCE)
-    frames = []
     history = _history(conn, [dt.date(year - 1, 12, 31) for year in years], office)
+    codes = sorted({code for code, _ in history}, key=lambda code: (code != metrics.PROVINCE, code))
+    frames = []
     for year in sorted(set(years)):
         explicit = explicit_targets(conn, year)
         for code in codes:
