@@ -112,11 +112,13 @@ def attribute_runs(
     it wrote, saves reading them back; else `since` (no payment of the run is dated earlier) keeps
     the read on the date index. run_id None: every run (the backfill of migration 0008).
     """
-    run = "" if run_id is None else " AND load_run_id = :run"
+    run = "" if run_id is None else " AND q.load_run_id = :run"
     params = {"run": run_id, "since": since}
-    rows = fetch_frame(conn, f"SELECT id, raw_row FROM quarantine WHERE office_code IS NULL{run}", params)
+    rows = fetch_frame(
+        conn, f"SELECT q.id, q.raw_row FROM quarantine q WHERE q.office_code IS NULL{run}", params
+    )
     if len(rows):
-        found = row_offices(conn, rows["raw_row"])
+        found = _row_offices(conn, rows["raw_row"])
         named = rows.assign(office=found.to_numpy())[found.notna().to_numpy()]
         if len(named):
             conn.execute(
@@ -139,7 +141,7 @@ def attribute_runs(
         fetch_frame(
             conn,
             f"SELECT q.load_run_id, {office}.office_code, {loaded} AS rows_loaded, "
-            f"{quarantined} AS rows_quarantined FROM {source} WHERE {where}{run.replace('load_run_id', 'q.load_run_id')} "
+            f"{quarantined} AS rows_quarantined FROM {source} WHERE {where}{run} "
             f"GROUP BY q.load_run_id, {office}.office_code",
             params,
         )
@@ -184,7 +186,7 @@ def _payment_counts(conn: Connection, run_id: int, paid_by: np.ndarray) -> pd.Da
     )[rows > 0]
 
 
-def row_offices(conn: Connection, raw_rows: pd.Series) -> pd.Series:
+def _row_offices(conn: Connection, raw_rows: pd.Series) -> pd.Series:
     """The office each quarantined raw row (JSON) is about: its known office_code, else its customer's."""
     records = pd.DataFrame([json.loads(raw) for raw in raw_rows], index=raw_rows.index)
     known = set(conn.scalars(select(offices.c.code)))

@@ -3,7 +3,9 @@
 Revision ID: 0008
 Revises: 0003
 
-Runs loaded before this revision are attributed here from their stored rows (warehouse.quality).
+Runs loaded before this revision are attributed here from the rows they still hold: their
+quarantined rows, their payments, and the customers they were the last to write
+(warehouse.quality.attribute_runs; the loader records each new run as it loads it).
 """
 
 import sqlalchemy as sa
