@@ -10,7 +10,7 @@ import sys
 from sqlalchemy.exc import DatabaseError, OperationalError, ProgrammingError
 
 from cashless.errors import UserFacingError
-from cli import db, demo, kpi, load, model, outreach, report, serve, targets, users
+from cli import channels, db, demo, kpi, load, model, outreach, report, serve, targets, users
 from cli.common import first_line
 
 GROUPS = {
@@ -22,6 +22,7 @@ GROUPS = {
     "outreach": outreach,
     "report": report,
     "users": users,
+    "channels": channels,
     "demo": demo,
     "serve": serve,
 }

@@ -184,9 +184,9 @@ def channel_mix(
 
 
 @st.cache_data(ttl=TTL)
-def unknown_channels(viewer: Viewer) -> pd.DataFrame:
+def unknown_channels(viewer: Viewer, office: str | None = None) -> pd.DataFrame:
     with engine().connect() as conn:
-        return channels.unknown_channels(conn)
+        return channels.unknown_channels(conn, viewer, office)
 
 
 def map_channel(
@@ -203,7 +203,7 @@ def map_channel(
 @st.cache_data(ttl=TTL)
 def load_history(viewer: Viewer) -> pd.DataFrame:
     with engine().connect() as conn:
-        return quality.load_history(conn)
+        return quality.load_history(conn, viewer)
 
 
 @st.cache_data(ttl=TTL)
@@ -215,7 +215,7 @@ def quarantined_rows(viewer: Viewer, run_id: int | None) -> pd.DataFrame:
 @st.cache_data(ttl=TTL)
 def quarantine_reasons(viewer: Viewer) -> pd.DataFrame:
     with engine().connect() as conn:
-        return quality.quarantine_reasons(conn)
+        return quality.quarantine_reasons(conn, viewer)
 
 
 # weekly review ----------------------------------------------------------------------------------

@@ -25,8 +25,10 @@ from cashless.settings import LoadSettings
 from cashless.text import fold_text
 from etl.prepare import CustomerFacts, PaymentFacts, PreparedChunk, Preparer
 from etl.read import FileRejected, RawFile, open_raw_file
-from warehouse.bulk import bulk_insert, fetch_frame, insert_if_new, iso_dates, iso_days
+from warehouse.bulk import bulk_insert, fetch_frame, insert_if_new, iso_dates
+from warehouse.days import from_epoch, iso_days
 from warehouse.db import writing
+from warehouse.quality import attribute_runs
 from warehouse.schema import (
     channel_names,
     communes,
@@ -291,6 +293,8 @@ def _load_opened(engine: Engine, raw: RawFile, settings: LoadSettings, files: _F
             ).inserted_primary_key[0]
             loader = _CustomerLoader if kind == "customers" else _PaymentLoader
             result = loader(conn, raw, run_id, settings, files.chunks(conn, raw)).run()
+            paid_by = None if result.recent is None else result.recent["customer_key"].to_numpy()
+            attribute_runs(conn, run_id, kind, result.earliest_day, paid_by)  # which offices see the run
             conn.execute(
                 update(load_runs)
                 .where(load_runs.c.id == run_id)
@@ -440,7 +444,7 @@ class _PaymentLoader(_FileLoader):
         rows = chunk.rows
         channel_ids = self._channel_name_ids(chunk.channels)[rows["channel_code"].to_numpy()]
         days = rows["day"].to_numpy()
-        self.note_day(_day(days.min()))
+        self.note_day(from_epoch(days.min()))
         frame = pd.DataFrame(
             {
                 "payment_id": rows["payment_id"].to_numpy(),
@@ -517,10 +521,6 @@ def _any_known(conn: Connection, table: str, column: str, ids: pd.Series) -> boo
     statement = text(f"SELECT 1 FROM {table} WHERE {column} IN :ids LIMIT 1")
     found = conn.execute(statement.bindparams(bindparam("ids", expanding=True)), {"ids": sample}).first()
     return found is not None
-
-
-def _day(epoch_day) -> dt.date:
-    return dt.date(1970, 1, 1) + dt.timedelta(days=int(epoch_day))
 
 
 class _CustomerLoader(_FileLoader):

@@ -28,6 +28,7 @@ from cashless.settings import ROOT
 from etl.payment_ids import PaymentIdHasher
 from etl.read import FileRejected, RawFile, read_chunks
 from etl.validate import positions_in, quarantine_records, validate_customers, validate_payments
+from warehouse.days import to_epoch_days
 
 STOP_SECONDS = 5.0  # how long a helper gets to finish after its jobs pipe closes
 CHUNKS_AHEAD = 2  # prepared chunks a helper holds while the loading thread writes (bounds its memory)
@@ -95,7 +96,7 @@ def shape_payments(
             "payment_id": clean["payment_id"].to_numpy(dtype=object),
             "customer_key": customer_keys[clean["customer_index"].to_numpy()],
             "bill_period": clean["bill_period"].to_numpy(dtype=np.int64),
-            "day": clean["paid_at"].to_numpy().astype("datetime64[D]").astype(np.int64),
+            "day": to_epoch_days(clean["paid_at"]),
             "amount": clean["amount"].to_numpy(dtype=np.int64),
             "channel_code": codes.astype(np.int64),
         }

@@ -14,8 +14,10 @@ import numpy as np
 import pandas as pd
 
 from cashless.settings import ModelSettings
-from models.history import History, epoch
+from models.history import History
 from warehouse.channels import CATEGORIES
+from warehouse.days import epoch
+from warehouse.status import active_on, status_on
 
 DAYS_PER_MONTH = 30.44
 LATE_AFTER_DAYS = 15  # paid more than this many days into the month after the bill period
@@ -62,24 +64,15 @@ def latest_labelled_cutoff(data_end: dt.date, horizon_months: int) -> dt.date:
     return candidate
 
 
-def status_on(changes: pd.DataFrame, day: int) -> pd.Series:
-    """Each customer's day-level cashless flag at the end of `day` (customers with a change so far).
-
-    The flag of the latest change is the parity of max(day * 2 + flag), as in latest_status_sql.
-    """
-    upto = changes[changes["day"] <= day]
-    return (upto["day"] * 2 + upto["cashless"]).groupby(upto["customer_key"].to_numpy()).max() % 2
-
-
-def active_on(customers: pd.DataFrame, day: int) -> pd.Series:
-    """Boolean per row of `customers`: contract running at the end of `day` (DESIGN §4)."""
-    return (customers["start_day"] <= day) & (customers["end_day"] > day)
+def _active(customers: pd.DataFrame, day: int) -> pd.Series:
+    """Boolean per row of `customers`: contract running at the end of `day` (warehouse.status)."""
+    return active_on(customers["start_day"], customers["end_day"], day)
 
 
 def scored_keys(customers: pd.DataFrame, changes: pd.DataFrame, cutoff: dt.date) -> np.ndarray:
     """The customers active and not cashless at the end of `cutoff`: those build_features scores."""
     day = epoch(cutoff)
-    people = customers[active_on(customers, day)]
+    people = customers[_active(customers, day)]
     status = status_on(changes, day).reindex(people["customer_key"]).fillna(0).to_numpy()
     return people["customer_key"].to_numpy()[status == 0]
 
@@ -117,7 +110,7 @@ def _status_history(changes: pd.DataFrame, keys: np.ndarray, day: int) -> dict[s
 
 def _neighbourhood(known: History, communes: np.ndarray, day: int) -> dict[str, np.ndarray]:
     """The cashless rate of each customer's commune at the end of `day` (active customers)."""
-    people = known.customers[active_on(known.customers, day)]
+    people = known.customers[_active(known.customers, day)]
     flag = status_on(known.changes, day).reindex(people["customer_key"]).fillna(0).to_numpy()
     rates = pd.Series(flag).groupby(people["commune_id"].to_numpy()).mean()
     return {"commune_cashless_rate": rates.reindex(communes).to_numpy()}
@@ -194,7 +187,7 @@ def build_labels(history: History, cutoff: dt.date, horizon_months: int) -> pd.S
     day, end = epoch(cutoff), epoch(horizon_end(cutoff, horizon_months))
     known = history.until(end)
     people = known.customers
-    eligible = people.loc[active_on(people, day) & active_on(people, end), "customer_key"].to_numpy()
+    eligible = people.loc[_active(people, day) & _active(people, end), "customer_key"].to_numpy()
     at_cutoff = status_on(known.changes, day).reindex(eligible).fillna(0).to_numpy()
     at_end = status_on(known.changes, end).reindex(eligible).fillna(0).to_numpy()
     keys = eligible[at_cutoff == 0]

@@ -13,23 +13,18 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
-from warehouse.bulk import bulk_insert, epoch_day, fetch_frame
+from warehouse.bulk import bulk_insert, driver_cursor, fetch_chunks, fetch_frame
 from warehouse.channels import CATEGORIES
-from warehouse.db import driver_connection, is_sqlite
-from warehouse.snapshots import NO_END
+from warehouse.days import NO_END, epoch_day_sql
+from warehouse.days import epoch as epoch  # re-exported: History's days are epoch days
+from warehouse.status import channel_lookup
 
-EPOCH = dt.date(1970, 1, 1)
 CUSTOMER_TYPES = ("residential", "business", "public", "other")  # as the ETL stores them
 KEYS_TABLE = "model_payment_keys"  # temporary, for the duration of one read
 # Channel categories (DESIGN §3) are small integers in the payments array, their position in
 # warehouse.channels.CATEGORIES; -1 = not in the catalog.
-
-
-def epoch(day: dt.date) -> int:
-    """A date as days since 1970-01-01."""
-    return (day - EPOCH).days
 
 
 @dataclass(frozen=True)
@@ -84,7 +79,7 @@ def read_changes(conn: Connection, until: dt.date) -> pd.DataFrame:
     """customer_key, day, cashless of every status change up to `until`."""
     values = _fetch_integers(
         conn,
-        f"SELECT customer_key, {epoch_day(conn, 'day')}, CASE WHEN cashless THEN 1 ELSE 0 END "
+        f"SELECT customer_key, {epoch_day_sql(conn, 'day')}, CASE WHEN cashless THEN 1 ELSE 0 END "
         f"FROM customer_status_changes WHERE day <= :until",
         {"until": until},
         3,
@@ -99,7 +94,7 @@ def read_customers(conn: Connection) -> pd.DataFrame:
         conn,
         f"SELECT customer_key, commune_id, CASE customer_type {types} ELSE {len(CUSTOMER_TYPES) - 1} END, "
         f"CASE WHEN phone IS NULL OR TRIM(phone) = '' THEN 0 ELSE 1 END, "
-        f"{epoch_day(conn, 'contract_start')}, COALESCE({epoch_day(conn, 'contract_end')}, {NO_END}) "
+        f"{epoch_day_sql(conn, 'contract_start')}, COALESCE({epoch_day_sql(conn, 'contract_end')}, {NO_END}) "
         f"FROM customers ORDER BY customer_key",
         {},
         6,
@@ -122,22 +117,15 @@ def read_payments(
 ) -> pd.DataFrame:
     """Payments with paid_at in [start, end] (of the customers `keys` only, if given):
     customer_key, day, bill_period, amount, category, cashless."""
-    catalog = fetch_frame(
-        conn,
-        "SELECT n.id, c.category, CASE WHEN c.is_cashless THEN 1 ELSE 0 END AS cashless "
-        "FROM channel_names n LEFT JOIN channels c ON c.key = n.key",
+    cashless_of, categories = channel_lookup(conn)
+    category_of = np.array(
+        [CATEGORIES.index(c) if c in CATEGORIES else -1 for c in categories], dtype=np.int8
     )
-    size = int(catalog["id"].max()) + 1 if len(catalog) else 1
-    category_of = np.full(size, -1, dtype=np.int8)
-    cashless_of = np.zeros(size, dtype=np.int8)
-    ids = catalog["id"].to_numpy(dtype=np.int64)
-    category_of[ids] = [CATEGORIES.index(c) if c in CATEGORIES else -1 for c in catalog["category"]]
-    cashless_of[ids] = pd.to_numeric(catalog["cashless"]).fillna(0).to_numpy(dtype=np.int8)
 
     where = "paid_at <= :end" if start is None else "paid_at >= :start AND paid_at <= :end"
     columns = ["customer_key", "day", "bill_period", "amount", "channel_name_id"]
     sql = (
-        f"SELECT p.customer_key, {epoch_day(conn, 'p.paid_at')}, p.bill_period, p.amount, p.channel_name_id "
+        f"SELECT p.customer_key, {epoch_day_sql(conn, 'p.paid_at')}, p.bill_period, p.amount, p.channel_name_id "
         f"FROM payments p WHERE {where}"
     )
     if keys is not None:
@@ -161,19 +149,6 @@ def read_payments(
 
 def _fetch_integers(conn: Connection, sql: str, params: dict, width: int) -> np.ndarray:
     """An integer-only query's rows as one int64 array, fetched in chunks through the driver."""
-    statement = text(sql)
-    used = {k: v for k, v in params.items() if k in statement._bindparams}
-    compiled = statement.bindparams(**used).compile(dialect=conn.dialect)
-    values = compiled.params
-    if is_sqlite(conn):
-        values = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in values.items()}
-    cursor = driver_connection(conn).cursor()
-    if compiled.positional:
-        cursor.execute(str(compiled), [values[name] for name in compiled.positiontup])
-    else:
-        cursor.execute(str(compiled), values)
-    chunks = []
-    while rows := cursor.fetchmany(500_000):
-        chunks.append(np.array(rows, dtype=np.int64))
-    cursor.close()
+    with driver_cursor(conn, sql, params) as cursor:
+        chunks = [np.array(rows, dtype=np.int64) for rows in fetch_chunks(cursor)]
     return np.concatenate(chunks) if chunks else np.empty((0, width), dtype=np.int64)

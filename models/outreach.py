@@ -27,10 +27,10 @@ from cashless.texts import OUTCOMES
 from models.export import build_sheet, sheet_bytes
 from models.runs import latest_scores
 from warehouse import access, metrics
-from warehouse.access import Viewer
+from warehouse.access import Viewer, office_filter
 from warehouse.bulk import fetch_frame
 from warehouse.schema import offices, outreach_lists, outreach_members
-from warehouse.snapshots import latest_status_sql
+from warehouse.status import latest_status_sql
 
 CANDIDATE_COLUMNS = [
     "customer_key",
@@ -80,9 +80,8 @@ def outreach_candidates(
     listed_since = (pd.Timestamp(as_of) - pd.DateOffset(months=settings.horizon_months)).date()
     conditions = ["s.model_version = :version", "s.as_of = :as_of"]
     params: dict = {"version": version, "as_of": as_of, "listed_since": listed_since}
-    if scope is not None:
-        conditions.append("c.office_code = :office")
-        params["office"] = scope
+    conditions.append(office_filter("c.office_code", scope))
+    params["office"] = scope
     for column, values, name in (
         ("m.name", communes, "commune"),
         ("c.customer_type", customer_types, "ctype"),
@@ -217,9 +216,8 @@ def outreach_lists_table(conn: Connection, viewer: Viewer, office: str | None = 
     sql = (
         "SELECT l.id AS list_id, l.created_at, l.created_by, l.office_code, l.model_version, l.as_of, "
         "l.households, SUM(CASE WHEN m.is_control THEN 1 ELSE 0 END) AS control, l.control_share, l.seed "
-        "FROM outreach_lists l JOIN outreach_members m ON m.list_id = l.id"
-        + ("" if scope is None else " WHERE l.office_code = :office")
-        + " GROUP BY l.id, l.created_at, l.created_by, l.office_code, l.model_version, l.as_of, "
+        f"FROM outreach_lists l JOIN outreach_members m ON m.list_id = l.id WHERE {office_filter('l.office_code', scope)}"
+        " GROUP BY l.id, l.created_at, l.created_by, l.office_code, l.model_version, l.as_of, "
         "l.households, l.control_share, l.seed ORDER BY l.id DESC"
     )
     frame = fetch_frame(conn, sql, {"office": scope})
@@ -379,8 +377,8 @@ def list_effects(
         "JOIN outreach_members om ON om.list_id = l.id "
         "JOIN customers c ON c.customer_key = om.customer_key "
         "LEFT JOIN latest st ON st.customer_key = om.customer_key "
-        "WHERE (c.contract_end IS NULL OR c.contract_end > :measured_on)"
-        + ("" if scope is None else " AND l.office_code = :office"),
+        "WHERE (c.contract_end IS NULL OR c.contract_end > :measured_on) "
+        f"AND {office_filter('l.office_code', scope)}",
         {"measured_on": measured_on, "office": scope},
     )
     if members.empty:

@@ -24,7 +24,7 @@ from models.history import read_history
 from models.scoring import score_households
 from models.training import ModelError, history_start, plan_cutoffs, train
 from warehouse import access, metrics
-from warehouse.access import Viewer
+from warehouse.access import Viewer, office_filter
 from warehouse.bulk import bulk_insert, fetch_frame
 from warehouse.db import writing
 from warehouse.schema import model_runs, scores
@@ -227,10 +227,8 @@ def latest_scored(conn: Connection, viewer: Viewer, office: str | None = None) -
     query = (
         "SELECT c.office_code, s.score, s.risk_band FROM scores s "
         "JOIN customers c ON c.customer_key = s.customer_key "
-        "WHERE s.model_version = :version AND s.as_of = :as_of"
+        f"WHERE s.model_version = :version AND s.as_of = :as_of AND {office_filter('c.office_code', scope)}"
     )
-    if scope is not None:
-        query += " AND c.office_code = :office"
     frame = fetch_frame(conn, query, {"version": latest[0], "as_of": latest[1], "office": scope})
     return frame.astype({"score": float})
 

@@ -74,6 +74,11 @@ def office_scope(viewer: Viewer, office: str | None = None) -> str | None:
     return office
 
 
+def office_filter(column: str, office: str | None) -> str:
+    """SQL condition limiting rows to one office (bound as :office), or no limit."""
+    return "1 = 1" if office is None else f"{column} = :office"
+
+
 def visible_offices(conn: Connection, viewer: Viewer) -> pd.DataFrame:
     """code, name of the offices the viewer may see."""
     scope = office_scope(viewer)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import io
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
@@ -21,12 +21,6 @@ def iso_dates(values: pd.Series) -> pd.Series:
 
 
 TUPLES_AT_ONCE = 500_000  # rows turned into Python tuples per executemany (bounds their memory)
-
-
-def iso_days(days: np.ndarray) -> np.ndarray:
-    """Epoch-day integers -> 'YYYY-MM-DD' text objects, formatted once per distinct day."""
-    distinct, positions = np.unique(np.asarray(days, dtype=np.int64), return_inverse=True)
-    return distinct.astype("datetime64[D]").astype(str).astype(object)[positions]
 
 
 def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame) -> None:
@@ -113,6 +107,17 @@ def fetch_frame(
 
     `sql` uses SQLAlchemy-style :name parameters; they are translated for the driver.
     """
+    with driver_cursor(conn, sql, params) as cursor:
+        names = columns or [d[0] for d in cursor.description]
+        chunks = [pd.DataFrame.from_records(rows, columns=names) for rows in fetch_chunks(cursor)]
+    if not chunks:
+        return pd.DataFrame(columns=names)
+    return pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
+
+
+@contextmanager
+def driver_cursor(conn: Connection, sql: str, params: dict | None = None) -> Iterator:
+    """A driver cursor that has run `sql` (SQLAlchemy-style :name parameters, bound for the driver)."""
     from sqlalchemy import text
 
     statement = text(sql)
@@ -120,46 +125,22 @@ def fetch_frame(
     compiled = statement.bindparams(**used).compile(
         dialect=conn.dialect, compile_kwargs={"literal_binds": False}
     )
-    cursor = driver_connection(conn).cursor()
     values = compiled.params
     if is_sqlite(conn):
         values = {name: _sqlite_value(value) for name, value in values.items()}
-    if compiled.positional:
-        cursor.execute(str(compiled), [values[name] for name in compiled.positiontup])
-    else:
-        cursor.execute(str(compiled), values)
-    names = columns or [d[0] for d in cursor.description]
-    chunks = []
-    while True:
-        rows = cursor.fetchmany(500_000)
-        if not rows:
-            break
-        chunks.append(pd.DataFrame.from_records(rows, columns=names))
-    cursor.close()
-    if not chunks:
-        return pd.DataFrame(columns=names)
-    return pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
+    with closing(driver_connection(conn).cursor()) as cursor:
+        if compiled.positional:
+            cursor.execute(str(compiled), [values[name] for name in compiled.positiontup])
+        else:
+            cursor.execute(str(compiled), values)
+        yield cursor
+
+
+def fetch_chunks(cursor, size: int = 500_000) -> Iterator[list]:
+    """The cursor's rows, `size` at a time (bounds the Python tuples alive at once)."""
+    while rows := cursor.fetchmany(size):
+        yield rows
 
 
 def _sqlite_value(value):
     return value.isoformat() if hasattr(value, "isoformat") else value
-
-
-def epoch_day(conn: Connection, column: str) -> str:
-    """SQL expression: the date `column` as days since 1970-01-01 (an integer on both databases)."""
-    if is_sqlite(conn):
-        return f"CAST(julianday({column}) - 2440587.5 AS INTEGER)"
-    return f"({column} - DATE '1970-01-01')"
-
-
-def days_to_dates(days: pd.Series | np.ndarray) -> pd.Series:
-    """Epoch-day integers -> datetime64[s]."""
-    return pd.Series(np.asarray(days, dtype="int64").astype("datetime64[D]").astype("datetime64[s]"))
-
-
-def to_epoch_days(values: pd.Series, missing: int = 10**7) -> np.ndarray:
-    """Dates as read from either driver (ISO text or date objects) -> epoch-day integers; NULL -> `missing`."""
-    days = pd.to_datetime(values).to_numpy().astype("datetime64[D]")
-    out = days.astype(np.int64)
-    out[np.isnat(days)] = missing
-    return out

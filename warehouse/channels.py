@@ -9,14 +9,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from sqlalchemy import Connection, insert, select, text
+from sqlalchemy import Connection, func, insert, select
 
+from cashless.errors import UserFacingError
 from cashless.text import fold_text
 from warehouse import access
-from warehouse.access import Viewer
+from warehouse.access import Viewer, office_filter
 from warehouse.bulk import fetch_frame
-from warehouse.metrics import _office_filter, cashless_rate, scope
-from warehouse.schema import channels
+from warehouse.metrics import cashless_rate, scope
+from warehouse.schema import channel_names, channels, snapshot_channel_day
 from warehouse.snapshots import mark_dirty
 
 CATEGORIES = (
@@ -29,6 +30,11 @@ CATEGORIES = (
     "collector_cash",
 )
 UNKNOWN = "unknown"
+
+
+class CatalogError(UserFacingError, ValueError):
+    """A catalog entry that cannot be added as asked."""
+
 
 _CATALOG_JOIN = (
     "FROM snapshot_channel_day s JOIN channel_names n ON n.id = s.channel_name_id "
@@ -57,7 +63,7 @@ def channel_mix(
         "COALESCE(c.channel, n.raw_text) AS channel, "
         "CASE WHEN c.is_cashless THEN 1 ELSE 0 END AS is_cashless, "
         f"SUM(s.payments) AS payments, SUM(s.amount) AS amount {_CATALOG_JOIN} "
-        f"WHERE s.day >= :start AND s.day <= :end AND {_office_filter('s.office_code', office)} "
+        f"WHERE s.day >= :start AND s.day <= :end AND {office_filter('s.office_code', office)} "
         f"GROUP BY s.day, {group}COALESCE(c.category, '{UNKNOWN}'), COALESCE(c.channel, n.raw_text), "
         "CASE WHEN c.is_cashless THEN 1 ELSE 0 END",
         {"start": start, "end": end, "office": office},
@@ -93,15 +99,32 @@ def channel_shares(mix: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def unknown_channels(conn: Connection) -> pd.DataFrame:
-    """Raw channel names with no catalog entry: raw_text, payments, amount, first_day, last_day."""
-    frame = fetch_frame(
-        conn,
-        "SELECT n.raw_text, COALESCE(SUM(s.payments), 0) AS payments, COALESCE(SUM(s.amount), 0) AS amount, "
-        "MIN(s.day) AS first_day, MAX(s.day) AS last_day FROM channel_names n "
-        "LEFT JOIN channels c ON c.key = n.key LEFT JOIN snapshot_channel_day s ON s.channel_name_id = n.id "
-        "WHERE c.key IS NULL GROUP BY n.raw_text ORDER BY 2 DESC, n.raw_text",
-    )
+def unknown_channels(conn: Connection, viewer: Viewer, office: str | None = None) -> pd.DataFrame:
+    """Raw channel names with no catalog entry: raw_text, payments, amount, first_day, last_day.
+
+    Province totals (names never used included) for admins only; anyone else gets the names used in
+    the office asked for or their own, or, seeing every office, one row per office (office_code first).
+    """
+    office = scope(viewer, office)
+    if office is None and viewer.can("edit_catalog"):
+        frame = fetch_frame(
+            conn,
+            "SELECT n.raw_text, COALESCE(SUM(s.payments), 0) AS payments, COALESCE(SUM(s.amount), 0) AS amount, "
+            "MIN(s.day) AS first_day, MAX(s.day) AS last_day FROM channel_names n "
+            "LEFT JOIN channels c ON c.key = n.key LEFT JOIN snapshot_channel_day s ON s.channel_name_id = n.id "
+            "WHERE c.key IS NULL GROUP BY n.raw_text ORDER BY 2 DESC, n.raw_text",
+        )
+    else:
+        by_office = office is None
+        group = "s.office_code, n.raw_text" if by_office else "n.raw_text"
+        frame = fetch_frame(
+            conn,
+            f"SELECT {group}, SUM(s.payments) AS payments, SUM(s.amount) AS amount, "
+            f"MIN(s.day) AS first_day, MAX(s.day) AS last_day {_CATALOG_JOIN} "
+            f"WHERE c.key IS NULL AND {office_filter('s.office_code', office)} "
+            f"GROUP BY {group} ORDER BY {'s.office_code, 3' if by_office else '2'} DESC, n.raw_text",
+            {"office": office},
+        )
     for column in ("payments", "amount"):
         frame[column] = pd.to_numeric(frame[column]).astype("int64")
     for column in ("first_day", "last_day"):
@@ -125,26 +148,20 @@ def map_channel(
     """
     viewer.require("edit_catalog")
     if category not in CATEGORIES:
-        raise ValueError(f"category must be one of {', '.join(CATEGORIES)}, not '{category}'")
+        raise CatalogError(f"category must be one of {', '.join(CATEGORIES)}, not '{category}'")
     if not channel.strip():
-        raise ValueError("a channel name is required")
+        raise CatalogError("a channel name is required")
     key = fold_text(raw_text)
     if conn.scalar(select(channels.c.key).where(channels.c.key == key)) is not None:
-        raise ValueError(f"'{raw_text}' is already in the catalog")
-    conn.execute(
-        insert(channels).values(
-            key=key, raw_name=raw_text, channel=channel.strip(), category=category, is_cashless=is_cashless
-        )
-    )
-    # The channel table of the snapshots holds every day a name was used (or the load left the
-    # snapshots dirty from an earlier day, which mark_dirty keeps).
-    first = conn.execute(
-        text(
-            "SELECT MIN(s.day) FROM snapshot_channel_day s JOIN channel_names n ON n.id = s.channel_name_id "
-            "WHERE n.key = :key"
-        ),
-        {"key": key},
-    ).scalar()
+        raise CatalogError(f"'{raw_text}' is already in the catalog")
+    row = {
+        "key": key,
+        "raw_name": raw_text,
+        "channel": channel.strip(),
+        "category": category,
+        "is_cashless": is_cashless,
+    }
+    first = add_to_catalog(conn, [row])
     access.record(
         conn,
         viewer,
@@ -154,7 +171,29 @@ def map_channel(
         category=category,
         cashless=is_cashless,
     )
-    if first is not None:
-        first = pd.Timestamp(first).date()
-        mark_dirty(conn, first)
+    return first
+
+
+def add_to_catalog(conn: Connection, rows: list[dict]) -> dt.date | None:
+    """Insert catalog rows (key, raw_name, channel, category, is_cashless) and mark the snapshots
+    stale from the first day a raw name they map was used (returned; None if never used).
+
+    Every source of catalog rows (the page and `cashless channels map` through map_channel, the
+    reference data `db upgrade` seeds) goes through here,
+    so the snapshots never disagree with the catalog joined at query time.
+    """
+    if not rows:
+        return None
+    conn.execute(insert(channels), rows)
+    # The channel table of the snapshots holds every day a name was used (or the load left the
+    # snapshots dirty from an earlier day, which mark_dirty keeps).
+    first = conn.execute(
+        select(func.min(snapshot_channel_day.c.day))
+        .join(channel_names, channel_names.c.id == snapshot_channel_day.c.channel_name_id)
+        .where(channel_names.c.key.in_([row["key"] for row in rows]))
+    ).scalar()
+    if first is None:
+        return None
+    first = pd.Timestamp(first).date()
+    mark_dirty(conn, first)
     return first

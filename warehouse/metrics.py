@@ -12,8 +12,10 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
-from warehouse.access import Viewer, office_scope
-from warehouse.bulk import fetch_frame, to_epoch_days
+from warehouse.access import Viewer, office_filter, office_scope
+from warehouse.bulk import fetch_frame
+from warehouse.days import epoch, to_epoch_days
+from warehouse.status import active_on, status_on
 
 BY_CHOICES = ("province", "office", "commune")
 PROVINCE = "ALL"
@@ -55,7 +57,7 @@ def customer_counts(
             "COALESCE(s.active, 0) AS active_customers, COALESCE(s.cashless, 0) AS cashless_customers "
             "FROM communes c LEFT JOIN snapshot_commune_day s ON s.commune_id = c.id AND s.day = ("
             "  SELECT MAX(d.day) FROM snapshot_commune_day d WHERE d.commune_id = c.id AND d.day <= :as_of) "
-            f"WHERE {_office_filter('c.office_code', office)} ORDER BY c.office_code, c.name",
+            f"WHERE {office_filter('c.office_code', office)} ORDER BY c.office_code, c.name",
             {"as_of": as_of, "office": office},
         )
     else:
@@ -65,7 +67,7 @@ def customer_counts(
             "COALESCE(s.active, 0) AS active_customers, COALESCE(s.cashless, 0) AS cashless_customers "
             "FROM offices o LEFT JOIN snapshot_office_day s ON s.office_code = o.code AND s.day = ("
             "  SELECT MAX(d.day) FROM snapshot_office_day d WHERE d.office_code = o.code AND d.day <= :as_of) "
-            f"WHERE {_office_filter('o.code', office)} ORDER BY o.code",
+            f"WHERE {office_filter('o.code', office)} ORDER BY o.code",
             {"as_of": as_of, "office": office},
         )
     frame = _as_counts(frame, ["active_customers", "cashless_customers"])
@@ -105,7 +107,7 @@ def value_rate(
         conn,
         f"SELECT {keys}, SUM(amount) AS amount, SUM(cashless_amount) AS cashless_amount, "
         f"SUM(payments) AS payments, SUM(cashless_payments) AS cashless_payments FROM {table} "
-        f"WHERE day >= :start AND day <= :end AND {_office_filter('office_code', office)} "
+        f"WHERE day >= :start AND day <= :end AND {office_filter('office_code', office)} "
         f"GROUP BY {keys} ORDER BY {keys}",
         {"start": start, "end": end, "office": office},
     )
@@ -150,7 +152,7 @@ def movement_series(
     people = fetch_frame(
         conn,
         "SELECT customer_key, office_code, commune_id, contract_start, contract_end FROM customers "
-        f"WHERE {_office_filter('office_code', office)} ORDER BY customer_key",
+        f"WHERE {office_filter('office_code', office)} ORDER BY customer_key",
         {"office": office},
     )
     changes = fetch_frame(
@@ -158,23 +160,23 @@ def movement_series(
         "SELECT s.customer_key, s.day, CASE WHEN s.cashless THEN 1 ELSE 0 END AS cashless "
         "FROM customer_status_changes s "
         + ("" if office is None else "JOIN customers c ON c.customer_key = s.customer_key ")
-        + f"WHERE s.day <= :last AND {_office_filter('c.office_code', office)}",
+        + f"WHERE s.day <= :last AND {office_filter('c.office_code', office)}",
         {"last": days[-1], "office": office},
     )
     keys = people["customer_key"].to_numpy(dtype=np.int64)
     start_day = to_epoch_days(people["contract_start"])
     end_day = to_epoch_days(people["contract_end"])
-    change_key = changes["customer_key"].to_numpy(dtype=np.int64)
-    packed = to_epoch_days(changes["day"]) * 2 + changes["cashless"].to_numpy(dtype=np.int64)
-    position = np.searchsorted(keys, change_key)
+    changes = pd.DataFrame(
+        {
+            "customer_key": changes["customer_key"].to_numpy(dtype=np.int64),
+            "day": to_epoch_days(changes["day"]),
+            "cashless": changes["cashless"].to_numpy(dtype=np.int64),
+        }
+    )
 
     def state(day: dt.date) -> tuple[np.ndarray, np.ndarray]:
-        epoch = (day - dt.date(1970, 1, 1)).days
-        latest = np.full(len(keys), -1, dtype=np.int64)  # latest day*2+flag per customer, -1 = none
-        upto = packed <= epoch * 2 + 1
-        np.maximum.at(latest, position[upto], packed[upto])
-        active = (start_day <= epoch) & (epoch < end_day)
-        return active, (latest >= 0) & (latest % 2 == 1)
+        cashless = status_on(changes, epoch(day)).reindex(keys).fillna(0).to_numpy() == 1
+        return active_on(start_day, end_day, epoch(day)), cashless
 
     group = ["office_code", "commune_id"] if by == "commune" else ["office_code"]
     frames = []
@@ -223,12 +225,12 @@ def rate_history(
     rows = fetch_frame(
         conn,
         "SELECT office_code, day, active AS active_customers, cashless AS cashless_customers "
-        f"FROM snapshot_office_day WHERE day <= :last AND {_office_filter('office_code', office)}",
+        f"FROM snapshot_office_day WHERE day <= :last AND {office_filter('office_code', office)}",
         {"last": max(days), "office": office},
     )
     codes = fetch_frame(
         conn,
-        f"SELECT code AS office_code FROM offices WHERE {_office_filter('code', office)} ORDER BY code",
+        f"SELECT code AS office_code FROM offices WHERE {office_filter('code', office)} ORDER BY code",
         {"office": office},
     )["office_code"]
     grid = pd.MultiIndex.from_product([codes, sorted(set(days))], names=["office_code", "day"]).to_frame(
@@ -240,11 +242,18 @@ def rate_history(
         grid.sort_values("day"), rows.sort_values("day"), on="day", by="office_code", direction="backward"
     )
     frame = _as_counts(frame, ["active_customers", "cashless_customers"])
-    if by == "province":
-        frame = frame.groupby("day", as_index=False)[["active_customers", "cashless_customers"]].sum()
-        frame.insert(0, "office_code", PROVINCE)
-    frame["cashless_rate"] = cashless_rate(frame["cashless_customers"], frame["active_customers"]).to_numpy()
     frame["day"] = frame["day"].dt.date
+    if by == "province":
+        return province_history(frame)
+    frame["cashless_rate"] = cashless_rate(frame["cashless_customers"], frame["active_customers"]).to_numpy()
+    return frame.sort_values(["office_code", "day"]).reset_index(drop=True)
+
+
+def province_history(history: pd.DataFrame) -> pd.DataFrame:
+    """The province rows of a `rate_history` by office (of every office): counts summed per day."""
+    frame = history.groupby("day", as_index=False)[["active_customers", "cashless_customers"]].sum()
+    frame.insert(0, "office_code", PROVINCE)
+    frame["cashless_rate"] = cashless_rate(frame["cashless_customers"], frame["active_customers"]).to_numpy()
     return frame.sort_values(["office_code", "day"]).reset_index(drop=True)
 
 
@@ -282,11 +291,6 @@ def month_ends(first: dt.date, last: dt.date) -> list[dt.date]:
     """Last day of every month from `first`'s to `last`'s, with `last` itself when mid-month."""
     ends = [d.date() for d in pd.date_range(first, last, freq="ME")]
     return ends if ends and ends[-1] == last else [*ends, last]
-
-
-def _office_filter(column: str, office: str | None) -> str:
-    """SQL condition limiting rows to one office (bound as :office), or no limit."""
-    return "1 = 1" if office is None else f"{column} = :office"
 
 
 def data_period(conn: Connection) -> tuple[dt.date | None, dt.date | None]:

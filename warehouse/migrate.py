@@ -10,6 +10,7 @@ from sqlalchemy import Engine, insert, inspect, select, text
 
 from cashless.settings import CHANNELS_CSV, OFFICES_CSV
 from cashless.text import fold_text
+from warehouse.channels import add_to_catalog
 from warehouse.schema import channels, offices, snapshot_state
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -72,8 +73,14 @@ def _revision_ids(path: Path) -> tuple[str, tuple[str, ...]]:
     return values["revision"], downs
 
 
-def seed_reference_data(conn) -> None:
-    """Insert offices and catalog rows that are not there yet; never overwrites edits made in the app."""
+def seed_reference_data(conn, catalog_csv: Path = CHANNELS_CSV) -> None:
+    """Insert offices and catalog rows that are not there yet; never overwrites edits made in the app.
+
+    New catalog rows mark the snapshots stale from the first use of the raw names they map.
+    """
+    if conn.scalar(select(snapshot_state.c.id)) is None:
+        conn.execute(insert(snapshot_state), [{"id": 1, "dirty_from": None}])
+
     known_offices = set(conn.scalars(select(offices.c.code)))
     office_rows = pd.read_csv(OFFICES_CSV, dtype=str)
     new_offices = [r for r in office_rows.to_dict("records") if r["code"] not in known_offices]
@@ -81,7 +88,7 @@ def seed_reference_data(conn) -> None:
         conn.execute(insert(offices), new_offices)
 
     known_keys = set(conn.scalars(select(channels.c.key)))
-    catalog = pd.read_csv(CHANNELS_CSV, dtype=str)
+    catalog = pd.read_csv(catalog_csv, dtype=str)
     new_channels = []
     for row in catalog.to_dict("records"):
         key = fold_text(row["raw_name"])
@@ -96,8 +103,4 @@ def seed_reference_data(conn) -> None:
                     "is_cashless": row["is_cashless"] == "1",
                 }
             )
-    if new_channels:
-        conn.execute(insert(channels), new_channels)
-
-    if conn.scalar(select(snapshot_state.c.id)) is None:
-        conn.execute(insert(snapshot_state), [{"id": 1, "dirty_from": None}])
+    add_to_catalog(conn, new_channels)

@@ -12,22 +12,7 @@ from sqlalchemy import Connection
 
 from warehouse.bulk import fetch_frame
 from warehouse.metrics import _as_counts, _province_total
-
-_STATUS_AT = """
-    SELECT p.customer_key,
-           MAX(CASE WHEN ch.is_cashless THEN 1 ELSE 0 END) AS cashless
-    FROM payments p
-    JOIN (SELECT customer_key, MAX(paid_at) AS paid_at FROM payments
-          WHERE paid_at <= {day} GROUP BY customer_key) last
-      ON last.customer_key = p.customer_key AND last.paid_at = p.paid_at
-    JOIN channel_names n ON n.id = p.channel_name_id
-    LEFT JOIN channels ch ON ch.key = n.key
-    GROUP BY p.customer_key
-"""
-
-
-def _active(day: str) -> str:
-    return f"c.contract_start <= {day} AND (c.contract_end IS NULL OR c.contract_end > {day})"
+from warehouse.status import active_sql, payment_status_sql
 
 
 def customer_counts(conn: Connection, as_of: dt.date, by: str = "office") -> pd.DataFrame:
@@ -36,10 +21,10 @@ def customer_counts(conn: Connection, as_of: dt.date, by: str = "office") -> pd.
     frame = fetch_frame(
         conn,
         f"""
-        WITH status AS ({_STATUS_AT.format(day=":as_of")})
+        WITH status AS ({payment_status_sql(":as_of")})
         SELECT {keys}, COUNT(*) AS active_customers, SUM(COALESCE(s.cashless, 0)) AS cashless_customers
         FROM customers c LEFT JOIN status s ON s.customer_key = c.customer_key
-        WHERE {_active(":as_of")}
+        WHERE {active_sql(":as_of")}
         GROUP BY {keys} ORDER BY {keys}
         """,
         {"as_of": as_of},
@@ -71,12 +56,12 @@ def movements(conn: Connection, start: dt.date, end: dt.date, by: str = "office"
     frame = fetch_frame(
         conn,
         f"""
-        WITH a AS ({_STATUS_AT.format(day=":start")}), b AS ({_STATUS_AT.format(day=":end")})
+        WITH a AS ({payment_status_sql(":start")}), b AS ({payment_status_sql(":end")})
         SELECT {keys},
-          SUM(CASE WHEN {_active(":start")} AND COALESCE(a.cashless, 0) = 0
-                    AND {_active(":end")} AND COALESCE(b.cashless, 0) = 1 THEN 1 ELSE 0 END) AS converted,
-          SUM(CASE WHEN {_active(":start")} AND COALESCE(a.cashless, 0) = 1
-                    AND {_active(":end")} AND COALESCE(b.cashless, 0) = 0 THEN 1 ELSE 0 END) AS slipped
+          SUM(CASE WHEN {active_sql(":start")} AND COALESCE(a.cashless, 0) = 0
+                    AND {active_sql(":end")} AND COALESCE(b.cashless, 0) = 1 THEN 1 ELSE 0 END) AS converted,
+          SUM(CASE WHEN {active_sql(":start")} AND COALESCE(a.cashless, 0) = 1
+                    AND {active_sql(":end")} AND COALESCE(b.cashless, 0) = 0 THEN 1 ELSE 0 END) AS slipped
         FROM customers c LEFT JOIN a ON a.customer_key = c.customer_key
         LEFT JOIN b ON b.customer_key = c.customer_key
         GROUP BY {keys} ORDER BY {keys}

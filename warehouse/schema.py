@@ -119,6 +119,18 @@ quarantine = Table(
     Column("column_name", String(64), nullable=False),
     Column("reason", Text, nullable=False),
     Column("raw_row", Text, nullable=False),  # JSON of the row as read
+    # the office the row is about: its office column, else its customer's (None: neither known)
+    Column("office_code", String(16), index=True),
+)
+
+# Which offices a load run's rows belong to, with that office's share of them (warehouse.quality).
+load_run_offices = Table(
+    "load_run_offices",
+    metadata,
+    Column("load_run_id", Integer, ForeignKey("load_runs.id"), primary_key=True),
+    Column("office_code", String(16), ForeignKey("offices.code"), primary_key=True),
+    Column("rows_loaded", Integer, nullable=False),
+    Column("rows_quarantined", Integer, nullable=False),
 )
 
 # One row per customer and day on which the day-level cashless flag of their payments changed.

@@ -19,13 +19,14 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, select, text, update
 
-from warehouse.bulk import bulk_insert, epoch_day, fetch_frame, iso_days
+from warehouse.bulk import bulk_insert, fetch_frame
+from warehouse.days import NO_END, epoch, epoch_day_sql, iso_days
 from warehouse.db import is_sqlite, writing
 from warehouse.schema import snapshot_state
+from warehouse.status import active_on, channel_lookup, latest_status_sql, status_changes
 
 log = logging.getLogger(__name__)
 
-NO_END = np.int64(10**7)  # epoch day far beyond any contract: "still active"
 LEVELS = ["active", "cashless"]
 FLOWS = ["converted", "slipped", "payments", "amount", "cashless_payments", "cashless_amount"]
 FLOW_BLOCK = 2_000_000  # payments aggregated at a time (bounds the refresh's temporary arrays)
@@ -88,25 +89,15 @@ def refresh_snapshots(
         return since
 
 
-def _epoch(day: dt.date | None) -> int | None:
-    return None if day is None else (day - dt.date(1970, 1, 1)).days
-
-
 def rebuild_from(conn: Connection, since: dt.date | None, recent: pd.DataFrame | None = None) -> None:
     """Recompute status changes and snapshot rows for days >= since (None: everything)."""
-    m = _epoch(since)
-    catalog = fetch_frame(
-        conn,
-        "SELECT n.id, CASE WHEN c.is_cashless THEN 1 ELSE 0 END AS cashless "
-        "FROM channel_names n LEFT JOIN channels c ON c.key = n.key",
-    )
-    cashless_by_channel = np.zeros(int(catalog["id"].max() or 0) + 1 if len(catalog) else 1, dtype=np.int8)
-    cashless_by_channel[catalog["id"].to_numpy(dtype=np.int64)] = catalog["cashless"].to_numpy(dtype=np.int8)
+    m = None if since is None else epoch(since)
+    cashless_by_channel, _ = channel_lookup(conn)
 
     people = fetch_frame(
         conn,
-        f"SELECT customer_key, office_code, commune_id, {epoch_day(conn, 'contract_start')} AS start_day, "
-        f"{epoch_day(conn, 'contract_end')} AS end_day FROM customers",
+        f"SELECT customer_key, office_code, commune_id, {epoch_day_sql(conn, 'contract_start')} AS start_day, "
+        f"{epoch_day_sql(conn, 'contract_end')} AS end_day FROM customers",
     )
     people["end_day"] = people["end_day"].fillna(NO_END).astype("int64")
     people["start_day"] = people["start_day"].astype("int64")
@@ -118,7 +109,7 @@ def rebuild_from(conn: Connection, since: dt.date | None, recent: pd.DataFrame |
     if paid is None:
         paid = fetch_frame(
             conn,
-            f"SELECT customer_key, {epoch_day(conn, 'paid_at')} AS day, channel_name_id, amount "
+            f"SELECT customer_key, {epoch_day_sql(conn, 'paid_at')} AS day, channel_name_id, amount "
             f"FROM payments{where}",
             params,
         )
@@ -251,77 +242,12 @@ def _recent_if_complete(conn, recent, m, where, params) -> pd.DataFrame | None:
     return subset.reset_index(drop=True)
 
 
-def latest_status_sql(conn: Connection, bound: str) -> str:
-    """SQL: each customer's flag from their last status change with `day {bound}` (e.g. '<= :end').
-
-    One pass: the latest (day, flag) pair is the maximum of day * 2 + flag, so no self-join.
-    """
-    day = epoch_day(conn, "day")
-    return (
-        f"SELECT customer_key, MAX({day} * 2 + CASE WHEN cashless THEN 1 ELSE 0 END) % 2 AS cashless "
-        f"FROM customer_status_changes WHERE day {bound} GROUP BY customer_key"
-    )
-
-
 def _prior_status(conn: Connection, since: dt.date | None) -> pd.Series:
     """Each customer's day-level cashless flag from their last status change before `since`."""
     if since is None:
         return pd.Series(dtype="int8")
     frame = fetch_frame(conn, latest_status_sql(conn, "< :since"), {"since": since})
     return frame.set_index("customer_key")["cashless"].astype("int8")
-
-
-def status_changes(paid: pd.DataFrame, prior: pd.Series) -> pd.DataFrame:
-    """Days on which a customer's day-level flag (any cashless payment that day) differs from before.
-
-    `paid` has customer_key, day, cashless; `prior` is the flag in force before the first day of
-    `paid`. Returns customer_key, day, cashless, previous (-1 = no payment before).
-    """
-    if paid.empty:
-        return pd.DataFrame({"customer_key": [], "day": [], "cashless": [], "previous": []}, dtype="int64")
-    keys, days, flags = _daily_flags(paid)
-    previous = np.empty_like(flags)
-    previous[1:] = flags[:-1]
-    first = np.ones(len(keys), dtype=bool)
-    first[1:] = keys[1:] != keys[:-1]
-    previous[first] = prior.reindex(keys[first]).fillna(-1).to_numpy(dtype=np.int64)
-    changed = flags != previous
-    return pd.DataFrame(
-        {
-            "customer_key": keys[changed],
-            "day": days[changed],
-            "cashless": flags[changed],
-            "previous": previous[changed],
-        }
-    )
-
-
-def _daily_flags(paid: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Customer, day and day-level flag (max of the day's payments), sorted by customer then day.
-
-    One sort of (customer, day, flag) packed into an integer: the last of each (customer, day) run
-    carries the day's maximum flag.
-    """
-    days = paid["day"].to_numpy(dtype=np.int64)
-    first, span = days.min(), days.max() - days.min() + 1
-    packed = paid["customer_key"].to_numpy(dtype=np.int64, copy=True)  # worked on in place
-    packed *= span
-    packed += days
-    del days
-    packed -= first
-    packed *= 2
-    packed += paid["cashless"].to_numpy()
-    packed.sort()
-    slot = packed >> 1
-    last = np.ones(len(slot), dtype=bool)
-    last[:-1] = slot[1:] != slot[:-1]
-    flags = packed[last] & 1
-    del packed
-    slot = slot[last]
-    keys = slot // span
-    slot %= span
-    slot += first
-    return keys, slot, flags
 
 
 def customer_events(
@@ -352,7 +278,7 @@ def customer_events(
 def _customer_events(
     changes: pd.DataFrame, people: pd.DataFrame, prior: pd.Series, m: int | None
 ) -> pd.DataFrame:
-    lower = -(10**7) if m is None else m
+    lower = -NO_END if m is None else m
     starts = people.index[people["start_day"] >= lower]
     ends = people.index[(people["end_day"] >= lower) & (people["end_day"] < NO_END)]
     frames = [
@@ -388,13 +314,13 @@ def _customer_events(
     day = events["day"].to_numpy()
     start = people["start_day"].reindex(keys).to_numpy()
     end = people["end_day"].reindex(keys).to_numpy()
-    active = ((start <= day) & (day < end)).astype(np.int64)
+    active = active_on(start, end, day).astype(np.int64)
     cashless = active * events["status"].to_numpy().astype(np.int64)
 
     first = np.ones(len(keys), dtype=bool)
     first[1:] = keys[1:] != keys[:-1]
     before = lower - 1
-    active_before_m = ((start <= before) & (before < end)).astype(np.int64)
+    active_before_m = active_on(start, end, before).astype(np.int64)
     seed = prior.reindex(keys).fillna(0).to_numpy(dtype=np.int64)
     active_prev = np.empty_like(active)
     active_prev[1:] = active[:-1]

@@ -192,12 +192,15 @@ def target_status(
     now = metrics.kpi(conn, as_of, by="office", office=office)
     if office is None:
         now = pd.concat([metrics.kpi(conn, as_of, by="province"), now], ignore_index=True)
-    before = _rates(conn, as_of - dt.timedelta(days=PACE_WINDOW_DAYS), office)
-    start = _rates(conn, dt.date(year - 1, 12, 31), office)
+    pace_from, year_start = as_of - dt.timedelta(days=PACE_WINDOW_DAYS), dt.date(year - 1, 12, 31)
+    past_ends = [p.end for p in year_periods(year) if p.end < as_of]
+    history = _history(conn, [pace_from, year_start, *past_ends], office)
     records = []
     for row in now.itertuples():
         plan = cascade(
-            explicit[explicit["office_code"] == row.office_code], start.get(row.office_code, 0.0), year
+            explicit[explicit["office_code"] == row.office_code],
+            history.get((row.office_code, year_start), (0, 0, 0.0))[2],
+            year,
         )
         for period in plan.itertuples():
             record = {
@@ -210,13 +213,7 @@ def target_status(
                 "explicit": period.explicit,
             }
             if period.end < as_of:
-                past = metrics.kpi(
-                    conn,
-                    period.end,
-                    by="office" if row.office_code != metrics.PROVINCE else "province",
-                    office=None if row.office_code == metrics.PROVINCE else row.office_code,
-                ).iloc[0]
-                active, cashless = int(past["active_customers"]), int(past["cashless_customers"])
+                active, cashless, _ = history[(row.office_code, period.end)]
             else:
                 active, cashless = int(row.active_customers), int(row.cashless_customers)
             record.update(
@@ -233,7 +230,7 @@ def target_status(
                     if period.end < as_of
                     else projected_rate(
                         row.cashless_rate,
-                        before.get(row.office_code, row.cashless_rate),
+                        history.get((row.office_code, pace_from), (0, 0, row.cashless_rate))[2],
                         PACE_WINDOW_DAYS,
                         as_of,
                         period.end,
@@ -259,18 +256,17 @@ def planned_targets(
     Columns: office_code, period_type, period, start, end, target_rate, explicit.
     """
     office = metrics.scope(viewer, office)
-    codes = list(metrics.kpi(conn, dt.date(min(years), 1, 1), by="office", office=office)["office_code"])
-    if office is None:
-        codes.insert(0, metrics.PROVINCE)
+    history = _history(conn, [dt.date(year - 1, 12, 31) for year in years], office)
+    codes = sorted({code for code, _ in history}, key=lambda code: (code != metrics.PROVINCE, code))
     frames = []
     for year in sorted(set(years)):
         explicit = explicit_targets(conn, year)
-        start = _rates(conn, dt.date(year - 1, 12, 31), office)
         for code in codes:
             mine = explicit[explicit["office_code"] == code]
             if mine.empty:
                 continue  # no target for this office this year: nothing to cascade
-            frames.append(cascade(mine, start.get(code, 0.0), year).assign(office_code=code))
+            start = history.get((code, dt.date(year - 1, 12, 31)), (0, 0, 0.0))[2]
+            frames.append(cascade(mine, start, year).assign(office_code=code))
     columns = ["office_code", "period_type", "period", "start", "end", "target_rate", "explicit"]
     if not frames:
         return pd.DataFrame(columns=columns)
@@ -299,12 +295,20 @@ def target_history(conn: Connection, viewer: Viewer, year: int | None = None) ->
     return rows.drop(columns=["id"]).reset_index(drop=True)
 
 
-def _rates(conn: Connection, day: dt.date, office: str | None) -> dict[str, float]:
-    frame = metrics.kpi(conn, day, by="office", office=office)
-    rates = dict(zip(frame["office_code"], frame["cashless_rate"]))
+def _history(conn: Connection, days: list[dt.date], office: str | None) -> dict:
+    """(office_code, day) -> (active, cashless, rate) on each of `days`, offices and the province
+    (when not limited to one office), from one read of the snapshots (metrics.rate_history)."""
+    history = metrics.rate_history(conn, days, "office", office)
     if office is None:
-        rates[metrics.PROVINCE] = float(metrics.kpi(conn, day, by="province").iloc[0]["cashless_rate"])
-    return rates
+        history = pd.concat([metrics.province_history(history), history], ignore_index=True)
+    return {
+        (row.office_code, row.day): (
+            int(row.active_customers),
+            int(row.cashless_customers),
+            row.cashless_rate,
+        )
+        for row in history.itertuples()
+    }
 
 
 TARGET_COLUMNS = ["office_code", "period_type", "period", "target_rate"]

@@ -46,8 +46,8 @@ def weekly_review(conn: Connection, as_of: dt.date, viewer: Viewer | None = None
 
     week_ends = [as_of - dt.timedelta(weeks=n) for n in range(TREND_WEEKS - 1, -1, -1)]
     trend = metrics.rate_history(conn, week_ends, "office", office, viewer)
-    if office is None:
-        trend = pd.concat([metrics.rate_history(conn, week_ends, "province"), trend], ignore_index=True)
+    if office is None:  # every office read: the province is their sum, no second read
+        trend = pd.concat([metrics.province_history(trend), trend], ignore_index=True)
     years = sorted({week_ends[0].year, as_of.year})
     plan = targets.planned_targets(conn, years, office, viewer)
     plan = plan[plan["period_type"] == "month"].reset_index(drop=True)

@@ -119,14 +119,15 @@ show_table(
 
 # raw names not in the catalog -----------------------------------------------------------------------
 st.subheader(t("unknown_channels"))
-unknown = data.unknown_channels(viewer)
+unknown = data.unknown_channels(viewer, office)
 if unknown.empty:
     st.success(t("no_unknown"))
 else:
     st.caption(t("unknown_note"))
     show_table(
         unknown,
-        {"raw_text": "text", "payments": "int", "amount": "int", "first_day": "date", "last_day": "date"},
+        ({"office_code": "text"} if "office_code" in unknown.columns else {})
+        | {"raw_text": "text", "payments": "int", "amount": "int", "first_day": "date", "last_day": "date"},
         "unknown_channels.csv",
         "channels_unknown",
     )
@@ -134,7 +135,7 @@ else:
         with st.form("channels_map"):
             st.markdown(f"**{t('map_channel')}**")
             cols = st.columns(4)
-            raw = cols[0].selectbox(t("raw_text"), list(unknown["raw_text"]), key="channels_map_raw")
+            raw = cols[0].selectbox(t("raw_text"), list(unknown["raw_text"].unique()), key="channels_map_raw")
             channel = cols[1].text_input(t("channel"), key="channels_map_channel")
             category = cols[2].selectbox(
                 t("category"),

@@ -210,3 +210,23 @@ def test_users_add_list_disable(loaded_url):
     assert "ys" in listed and "manager" in listed and "secret-pass" not in listed
     run(["users", "disable", "ys"], loaded_url)
     assert "False" in run(["users", "list"], loaded_url).stdout
+
+
+def test_channels_map_from_the_command_line_recomputes_from_first_use(tmp_path):
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    paths = write_fixture(tmp_path)
+    run(["db", "upgrade"], url)
+    run(["load", "customers", str(paths[0])], url)
+    run(["load", "payments", *map(str, paths[1:])], url)
+    assert "SmartPay" in run(["channels", "unknown"], url).stdout
+    before = run(["kpi", "--as-of", "2025-02-28", "--format", "csv"], url).stdout.splitlines()
+    assert before[2].startswith("PA1102,5,3,")
+    bad = run(["channels", "map", "SmartPay", "--category", "wallet"], url, check=False)
+    assert bad.returncode == 1 and "category must be one of" in bad.stderr and "Traceback" not in bad.stderr
+    out = run(["channels", "map", "SmartPay", "--category", "e_wallet"], url).stdout
+    assert "recomputed from 10/02/2025" in out
+    after = run(["kpi", "--as-of", "2025-02-28", "--format", "csv"], url).stdout.splitlines()
+    assert after[2].startswith("PA1102,5,4,")  # C07 paid SmartPay on 10/02: cashless now
+    assert "every raw channel name is in the catalog" in run(["channels", "unknown"], url).stdout
+    again = run(["channels", "map", "smartpay", "--category", "bank"], url, check=False)
+    assert again.returncode == 1 and "already in the catalog" in again.stderr

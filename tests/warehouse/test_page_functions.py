@@ -95,7 +95,7 @@ def test_channel_mix_joins_the_catalog_at_query_time(loaded):
 
 def test_mapping_an_unknown_channel_corrects_history(loaded):
     with loaded.connect() as conn:
-        assert list(channels.unknown_channels(conn)["raw_text"]) == ["SmartPay"]
+        assert list(channels.unknown_channels(conn, ADMIN)["raw_text"]) == ["SmartPay"]
     with pytest.raises(AccessDenied), loaded.begin() as conn:
         channels.map_channel(conn, PLANNER, "SmartPay", "SmartPay", "e_wallet", True)
     with loaded.begin() as conn:
@@ -103,7 +103,7 @@ def test_mapping_an_unknown_channel_corrects_history(loaded):
     assert first == dt.date(2025, 2, 10)
     refresh_snapshots(loaded)
     with loaded.connect() as conn:
-        assert channels.unknown_channels(conn).empty
+        assert channels.unknown_channels(conn, ADMIN).empty
         # C07 paid SmartPay on 10/02: now cashless, so PA1102 has 4 of 5.
         pa1102 = metrics.kpi(conn, FEB_END).set_index("office_code").loc["PA1102"]
         assert pa1102["cashless_customers"] == 4
@@ -115,14 +115,14 @@ def test_mapping_an_unknown_channel_corrects_history(loaded):
 
 def test_load_history_and_quarantine(loaded):
     with loaded.connect() as conn:
-        runs = quality.load_history(conn)
+        runs = quality.load_history(conn, ADMIN)
         assert list(runs["kind"]) == ["payments", "payments", "payments", "customers"]
         assert runs["rows_quarantined"].sum() == 3
         rows = quality.quarantined_rows(conn, ADMIN)
         assert sorted(rows["column_name"]) == ["amount", "customer_id", "paid_at"]
         assert "raw_row" in rows.columns
         assert "raw_row" not in quality.quarantined_rows(conn, PLANNER).columns  # personal data
-        assert quality.quarantine_reasons(conn)["rows"].sum() == 3
+        assert quality.quarantine_reasons(conn, ADMIN)["rows"].sum() == 3
 
 
 def test_target_edits_are_scoped_and_audited(loaded):
@@ -173,3 +173,29 @@ def test_a_manager_gets_nothing_of_another_office(loaded):
                 call()
         mix = channels.channel_mix(conn, JAN_END, FEB_END, viewer=YEN_SON, by_office=True)
         assert set(mix["office_code"]) == {"PA1102"}
+
+
+def test_target_status_past_periods_read_the_rates_at_their_end(loaded):
+    """Past periods' actuals come from one history read: they equal kpi at each period's end."""
+    with loaded.begin() as conn:
+        targets.set_target(conn, "ALL", "year", "2025", 0.9, "test")
+        targets.set_target(conn, "PA1102", "month", "2025-01", 0.5, "test")
+        as_of = dt.date(2025, 3, 10)
+        status = targets.target_status(conn, as_of, 2025)
+        past = status[status["period_end"] < as_of]
+        assert sorted(set(past["period"])) == ["2025-01", "2025-02"]
+        for row in past.itertuples():
+            by = "province" if row.office_code == metrics.PROVINCE else "office"
+            office = None if by == "province" else row.office_code
+            expected = metrics.kpi(conn, row.period_end, by=by, office=office).iloc[0]
+            assert (row.active_customers, row.cashless_customers) == (
+                expected["active_customers"],
+                expected["cashless_customers"],
+            )
+        january = status.set_index(["office_code", "period"]).loc[("PA1102", "2025-01")]
+        # 31/01: PA1102 has C07..C11 active and C07 cashless (see the fixture).
+        assert (january["active_customers"], january["cashless_customers"]) == (5, 1)
+        assert january["customers_needed"] == 2 and january["status"] == "off track"
+        mine = targets.target_status(conn, as_of, 2025, viewer=YEN_SON)
+        assert set(mine["office_code"]) == {"PA1102"}
+        assert mine.set_index("period").loc["2025-01", "cashless_customers"] == 1

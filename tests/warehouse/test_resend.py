@@ -20,7 +20,7 @@ from .province_fixture import CUSTOMERS, FEBRUARY, MARCH, write_fixture
 from .warehouse_state import assert_snapshots_match_reference, payment_rows, warehouse_state
 
 DAYS = [dt.date(2025, 1, 31), dt.date(2025, 2, 10), dt.date(2025, 2, 28), dt.date(2025, 3, 31)]
-RUN_RECORDS = ("load_runs", "quarantine")  # grow with every file sent, by design
+RUN_RECORDS = ("load_runs", "load_run_offices", "quarantine")  # grow with every file sent, by design
 WITH_IDS = """\
 MA_GD,MA_KHANG,KY_HD,NGAY_TT,SO_TIEN,KENH_TT
 G1,C06,202501,03/02/2025,10.000,Thu tại quầy
