@@ -34,9 +34,7 @@ if state != "ok":
     st.warning(t(state, url=shown_url(data.engine())))
     st.stop()
 
-viewer = auth.current_viewer()
-if viewer is None:
-    auth.sign_in_form()
+viewer = auth.require_viewer()  # re-read on every run; draws the sign-in and stops when signed out
 
 with st.sidebar:
     st.caption(t("signed_in_as", user=viewer.username, role=auth.role_label(viewer)))
@@ -60,6 +58,7 @@ pages = {
     t("section_outreach"): [page("model", ":material/model_training:")]
     + ([page("outreach", ":material/groups:")] if viewer.can("outreach") else []),
     t("section_data"): [page("data_quality", ":material/fact_check:")]
-    + ([page("admin", ":material/manage_accounts:")] if viewer.can("manage_users") else []),
+    + ([page("admin", ":material/manage_accounts:")] if viewer.can("manage_users") else [])
+    + [page("account", ":material/password:")],
 }
 st.navigation(pages).run()
