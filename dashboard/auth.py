@@ -52,11 +52,14 @@ def require_viewer() -> Viewer:
     st.session_state[ACCOUNT_KEY] = (account.viewer.username, account.session_version, dt.datetime.now())
     st.session_state[SESSION_KEY] = account.viewer
     if account.must_change_password:
-        st.title(t("app_title"))
-        st.warning(t("must_change_password"))
-        password_form(account.viewer)
-        st.stop()
+        _alone(_draw_forced_change)
     return account.viewer
+
+
+def _draw_forced_change() -> None:
+    st.title(t("app_title"))
+    st.warning(t("must_change_password"))
+    password_form(current_viewer())
 
 
 def _session_account(settings: SignInSettings) -> Account | None:
@@ -109,7 +112,22 @@ def client_address() -> str:
 
 
 def sign_in_form() -> None:
-    """The sign-in page; stops the script until someone signs in."""
+    """The sign-in page, alone; stops the script until someone signs in."""
+    _alone(_draw_sign_in)
+
+
+def _alone(draw) -> None:
+    """Run `draw` as the only page, with no page list (a session that was signed in has one on
+    screen), at the address asked for, so the page and query are kept for after the sign-in."""
+    asked = urlparse(st.context.url or "").path.rstrip("/").rsplit("/", 1)[-1]
+    pages = [st.Page(draw, title=t("sign_in"), url_path="sign-in", default=True)]
+    if asked and asked != "sign-in":
+        pages.append(st.Page(draw, title=t("sign_in"), url_path=asked))
+    st.navigation(pages, position="hidden").run()
+    st.stop()
+
+
+def _draw_sign_in() -> None:
     st.title(t("app_title"))
     if not data.has_users():
         st.warning(t("no_users"))
