@@ -40,7 +40,10 @@ def warn_demo_passwords() -> None:
     from warehouse import access
     from warehouse.db import make_engine
 
-    engine = make_engine(database_url())
+    try:
+        engine = make_engine(database_url())
+    except Exception:  # a malformed URL: the app itself explains that
+        return
     try:
         with engine.connect() as conn:
             found = access.accounts_with_password(conn, DEMO_PASSWORD)
