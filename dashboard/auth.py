@@ -22,6 +22,7 @@ from warehouse.access import Account, UserError, Viewer
 
 SESSION_KEY = "auth_viewer"  # the viewer of this run (pages read it through current_viewer)
 ACCOUNT_KEY = "auth_account"  # (username, session version, last run) of a local sign-in
+COOKIE_AT_KEY = "auth_cookie_at"  # when this tab last knew its cookie to be freshly signed
 
 
 def oidc_configured() -> bool:
@@ -51,6 +52,7 @@ def require_viewer() -> Viewer:
         return viewer
     st.session_state[ACCOUNT_KEY] = (account.viewer.username, account.session_version, dt.datetime.now())
     st.session_state[SESSION_KEY] = account.viewer
+    _keep_cookie_fresh()
     if account.must_change_password:
         _alone(_draw_forced_change)
     return account.viewer
@@ -85,7 +87,25 @@ def _cookie_account(settings: SignInSettings) -> Account | None:
         return None
     with data.engine().begin() as conn:
         found = session_cookie.read_cookie(access.session_secret(conn), value, settings.idle_hours * 3600)
-        return access.current_account(conn, *found) if found else None
+        account = access.current_account(conn, *found) if found else None
+    if account is not None:
+        st.session_state[COOKIE_AT_KEY] = dt.datetime.now()  # the page load has just re-signed it
+    return account
+
+
+def _keep_cookie_fresh() -> None:
+    """Every few minutes of use, have the browser renew the cookie, so idle expiry counts from the
+    last use in any tab (a tab in use talks over its websocket and makes no HTTP request)."""
+    renewed = st.session_state.get(COOKIE_AT_KEY)
+    if not session_cookie.mounted or renewed is None:
+        return
+    now = dt.datetime.now()
+    if (now - renewed).total_seconds() >= session_cookie.REFRESH_AFTER_SECONDS:
+        st.session_state[COOKIE_AT_KEY] = now
+        with st.sidebar:
+            st.html(
+                session_cookie.refresh_script(_base_path(), now.isoformat()), unsafe_allow_javascript=True
+            )
 
 
 def _oidc_viewer() -> Viewer | None:
@@ -159,6 +179,7 @@ def _signed_in(account: Account) -> None:
     st.session_state[SESSION_KEY] = account.viewer
     if not session_cookie.mounted:
         st.rerun()
+    st.session_state[COOKIE_AT_KEY] = dt.datetime.now()
     with data.engine().begin() as conn:
         token = session_cookie.handoff_token(
             access.session_secret(conn), account.viewer.username, account.session_version

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `streamlit run` does not install us
@@ -70,6 +70,18 @@ async def end_session(request: Request) -> RedirectResponse:
     return response
 
 
+async def refresh_session(request: Request) -> Response:
+    """Re-sign a valid session cookie (an open tab in use asks every few minutes)."""
+    response = Response(status_code=204)
+    current = request.cookies.get(session_cookie.COOKIE_NAME)
+    fresh = session_cookie.refreshed_cookie(await run_in_threadpool(_secret), current, _idle_seconds(), 0)
+    if fresh:
+        response.set_cookie(
+            session_cookie.COOKIE_NAME, fresh, max_age=int(_idle_seconds()), **_cookie_options(request)
+        )
+    return response
+
+
 class RefreshSessionCookie:
     """Re-sign a valid session cookie on the app's HTTP requests, so it expires after idle time."""
 
@@ -110,6 +122,7 @@ def _routes() -> list[Route]:
     return [
         Route(base + session_cookie.SESSION_PATH, start_session, methods=["GET"]),
         Route(base + session_cookie.SIGNOUT_PATH, end_session, methods=["GET"]),
+        Route(base + session_cookie.REFRESH_PATH, refresh_session, methods=["GET"]),
     ]
 
 

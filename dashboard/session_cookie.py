@@ -4,7 +4,8 @@ A Streamlit script talks to the browser over a websocket and cannot set an HttpO
 the launcher (dashboard/server.py) mounts two small HTTP routes beside the app:
 - `/_cashless/session?t=TOKEN&next=PATH`: TOKEN is a one-time hand-over the script makes after a
   sign-in (valid for a minute, used once); the route sets the cookie and sends the browser back to PATH;
-- `/_cashless/signout?next=PATH`: deletes the cookie.
+- `/_cashless/signout?next=PATH`: deletes the cookie;
+- `/_cashless/refresh`: re-signs a valid cookie; an open tab in use calls it every few minutes.
 The cookie carries the username and the account's session version; every run re-reads the account,
 so sign-out, a new password, disabling or a new role take effect at once. A middleware re-signs a
 valid cookie on the app's HTTP requests, so the expiry counts from the last use, not the sign-in.
@@ -23,6 +24,7 @@ COOKIE_NAME = "cashless_session"
 ROUTE_PREFIX = "/_cashless"
 SESSION_PATH = f"{ROUTE_PREFIX}/session"
 SIGNOUT_PATH = f"{ROUTE_PREFIX}/signout"
+REFRESH_PATH = f"{ROUTE_PREFIX}/refresh"
 HANDOFF_SECONDS = 60
 REFRESH_AFTER_SECONDS = 300  # re-sign a cookie at most every 5 minutes
 
@@ -53,8 +55,10 @@ def read_cookie(secret: str, value: str | None, max_age_seconds: float) -> tuple
         return None
 
 
-def refreshed_cookie(secret: str, value: str | None, max_age_seconds: float) -> str | None:
-    """A newly signed copy of a valid cookie signed more than REFRESH_AFTER_SECONDS ago, else None."""
+def refreshed_cookie(
+    secret: str, value: str | None, max_age_seconds: float, min_age_seconds: float = REFRESH_AFTER_SECONDS
+) -> str | None:
+    """A newly signed copy of a valid cookie signed at least `min_age_seconds` ago, else None."""
     if not value:
         return None
     serializer = _serializer(secret, "cashless-session")
@@ -62,7 +66,7 @@ def refreshed_cookie(secret: str, value: str | None, max_age_seconds: float) -> 
         payload, signed_at = serializer.loads(value, max_age=max_age_seconds, return_timestamp=True)
     except (BadSignature, TypeError, ValueError):
         return None
-    if time.time() - signed_at.timestamp() < REFRESH_AFTER_SECONDS:
+    if time.time() - signed_at.timestamp() < min_age_seconds:
         return None
     return serializer.dumps(payload)
 
@@ -100,6 +104,13 @@ def safe_next(path: str | None) -> str:
 
 def session_url(base_path: str, token: str, next_path: str) -> str:
     return f"{base_path}{SESSION_PATH}?t={quote(token)}&next={quote(safe_next(next_path), safe='')}"
+
+
+def refresh_script(base_path: str, nonce: str) -> str:
+    """A script for st.html that has the browser renew its cookie (an open tab makes no HTTP request)."""
+    return (
+        f"<script>/* {nonce} */ fetch('{base_path}{REFRESH_PATH}', {{credentials: 'same-origin'}});</script>"
+    )
 
 
 def signout_url(base_path: str, next_path: str = "/") -> str:

@@ -87,6 +87,16 @@ def test_a_sign_in_survives_a_reload_and_a_new_tab_through_a_safe_cookie(app_url
     second.goto(app_url)
     assert _signed_in(second)
 
+    # an open tab in use renews the cookie through this route, with the same flags
+    renewed = second.request.get(f"{app_url}/_cashless/refresh")
+    assert renewed.status == 204
+    set_cookie = renewed.headers["set-cookie"].lower()
+    assert (
+        set_cookie.startswith("cashless_session=")
+        and "httponly" in set_cookie
+        and "samesite=lax" in set_cookie
+    )
+
 
 def test_sign_out_deletes_the_cookie_and_a_reload_asks_again(app_url, context):
     page = context.new_page()
