@@ -109,3 +109,20 @@ def test_five_failures_lock_the_sign_in(monkeypatch, url):
     assert "Đăng nhập sai quá nhiều lần" in _messages(app)
     _sign_in(app, "admin", PASSWORD)  # the right password is refused while locked
     assert "Đăng nhập sai quá nhiều lần" in _messages(app) and not app.metric
+
+
+def test_an_admin_resets_a_password_on_the_users_page(monkeypatch, url):
+    app = _sign_in(_app(monkeypatch, url), "admin", PASSWORD)
+    app.switch_page("views/admin.py").run()
+    app.selectbox(key="admin_reset_user").set_value("yenson")
+    next(b for b in app.button if b.label == "Đặt lại mật khẩu").click().run()
+    assert not app.exception, app.exception
+    shown = next(s.value for s in app.success if "yenson" in s.value)
+    one_time = shown.split("`")[1]
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        assert authenticate(conn, "yenson", PASSWORD) is None
+        assert authenticate(conn, "yenson", one_time) == Viewer("yenson", "manager", "PA1102")
+        actions = conn.exec_driver_sql("SELECT action, detail FROM audit_log ORDER BY id DESC").first()
+    assert actions[0] == "password_reset" and "yenson" in actions[1]
+    engine.dispose()
