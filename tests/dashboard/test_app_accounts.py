@@ -126,3 +126,11 @@ def test_an_admin_resets_a_password_on_the_users_page(monkeypatch, url):
         actions = conn.exec_driver_sql("SELECT action, detail FROM audit_log ORDER BY id DESC").first()
     assert actions[0] == "password_reset" and "yenson" in actions[1]
     engine.dispose()
+
+
+def test_an_idle_session_ends(monkeypatch, url):
+    app = _sign_in(_app(monkeypatch, url), "boss", PASSWORD)
+    assert app.metric
+    monkeypatch.setenv("CASHLESS_SESSION_IDLE_HOURS", "0.000001")  # 3.6 ms: any pause is longer
+    app.run()
+    assert "Đăng nhập" in [b.label for b in app.button] and not app.metric
