@@ -62,7 +62,11 @@ def _signed_in(page) -> bool:
 
 def _shows_sign_in_form(page) -> bool:
     _drawn(page)
-    return page.get_by_role("button", name="Đăng nhập").count() == 1 and page.locator(NAV).count() == 0
+    button = page.get_by_role("button", name="Đăng nhập", exact=True)
+    button.wait_for(timeout=30_000)  # a form drawn but not yet its button, under load
+    wait_until_idle(page)
+    assert button.count() == 1 and page.locator(NAV).count() == 0, page.inner_text("body")
+    return True
 
 
 def _session_cookie(context) -> dict | None:
