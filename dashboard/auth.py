@@ -85,12 +85,21 @@ def _cookie_account(settings: SignInSettings) -> Account | None:
     value = st.context.cookies.get(session_cookie.COOKIE_NAME)
     if not value:
         return None
-    with data.engine().begin() as conn:
-        found = session_cookie.read_cookie(access.session_secret(conn), value, settings.idle_hours * 3600)
-        account = access.current_account(conn, *found) if found else None
+    found = session_cookie.read_cookie(_secret(), value, settings.idle_hours * 3600)
+    if found is None:
+        return None
+    with data.engine().connect() as conn:
+        account = access.current_account(conn, *found)
     if account is not None:
         st.session_state[COOKIE_AT_KEY] = dt.datetime.now()  # the page load has just re-signed it
     return account
+
+
+@st.cache_resource
+def _secret() -> str:
+    """The cookie-signing key (warehouse.access.session_secret), read once per server."""
+    with data.engine().begin() as conn:
+        return access.session_secret(conn)
 
 
 def _keep_cookie_fresh() -> None:
@@ -180,10 +189,7 @@ def _signed_in(account: Account) -> None:
     if not session_cookie.mounted:
         st.rerun()
     st.session_state[COOKIE_AT_KEY] = dt.datetime.now()
-    with data.engine().begin() as conn:
-        token = session_cookie.handoff_token(
-            access.session_secret(conn), account.viewer.username, account.session_version
-        )
+    token = session_cookie.handoff_token(_secret(), account.viewer.username, account.session_version)
     _redirect(session_cookie.session_url(_base_path(), token, _here()))
     st.stop()
 

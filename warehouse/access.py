@@ -251,10 +251,13 @@ def session_secret(conn: Connection) -> str:
     database, so every app server on the same database accepts the same cookies."""
     if key := os.environ.get("CASHLESS_SECRET_KEY"):
         return key
-    _insert_missing(
-        conn, database_facts, name="session_secret", value=secrets.token_hex(32), at=dt.datetime.now()
-    )
-    return conn.scalar(select(database_facts.c.value).where(database_facts.c.name == "session_secret"))
+    stored = select(database_facts.c.value).where(database_facts.c.name == "session_secret")
+    if (found := conn.scalar(stored)) is None:  # write only the first time: reads never wait on a load
+        _insert_missing(
+            conn, database_facts, name="session_secret", value=secrets.token_hex(32), at=dt.datetime.now()
+        )
+        found = conn.scalar(stored)
+    return found
 
 
 def _insert_missing(conn: Connection, table, **values) -> None:
@@ -290,7 +293,8 @@ def sign_in(
     locked = _locked_until(conn, [account_key, client_key], now)
     account = None if locked else _check_password(conn, username, password)
     if account is not None:
-        conn.execute(delete(sign_in_throttle).where(sign_in_throttle.c.key == account_key))
+        if conn.scalar(select(sign_in_throttle.c.key).where(sign_in_throttle.c.key == account_key)):
+            conn.execute(delete(sign_in_throttle).where(sign_in_throttle.c.key == account_key))
         return SignIn(account)
     if locked is None:
         ends = [_count_failure(conn, key, now, settings) for key in (account_key, client_key)]
