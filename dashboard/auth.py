@@ -10,6 +10,7 @@ sign-in form or the forced password change and stops the script.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from urllib.parse import urlencode, urlparse
 
 import streamlit as st
@@ -150,7 +151,7 @@ def _alone(draw) -> None:
     screen), at the address asked for, so the page and query are kept for after the sign-in."""
     asked = urlparse(st.context.url or "").path.rstrip("/").rsplit("/", 1)[-1]
     pages = [st.Page(draw, title=t("sign_in"), url_path="sign-in", default=True)]
-    if asked and asked != "sign-in":
+    if re.fullmatch(r"[A-Za-z0-9_-]+", asked) and asked != "sign-in":
         pages.append(st.Page(draw, title=t("sign_in"), url_path=asked))
     st.navigation(pages, position="hidden").run()
     st.stop()
