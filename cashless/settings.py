@@ -76,3 +76,19 @@ class ModelSettings:
     # OpenMP threads for fitting and scoring. One, because on a shared 2-core machine two threads
     # spin-wait on each other: a fit measured 3-5 s on one thread, 25-28 s on two, under load.
     threads: int = 1
+
+
+@dataclass(frozen=True)
+class SignInSettings:
+    """Sign-in throttling and how long a sign-in lasts in the browser."""
+
+    max_failures: int = 5  # failed sign-ins of one account, or from one client, before a lock
+    failure_window_minutes: int = 15  # failures further apart than this start the count again
+    lock_minutes: int = 5
+    idle_hours: float = 8.0  # a sign-in unused this long ends (the cookie and the open session)
+
+    @classmethod
+    def from_env(cls) -> SignInSettings:
+        """Defaults, with `CASHLESS_SESSION_IDLE_HOURS` for the idle expiry."""
+        idle = os.environ.get("CASHLESS_SESSION_IDLE_HOURS")
+        return cls(idle_hours=float(idle)) if idle else cls()

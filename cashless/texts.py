@@ -683,6 +683,27 @@ TEXT = {
     "o_imported": ("Đã cập nhật {n} hộ.", "Updated {n} household(s)."),
     # --- dash ---
     "download_xlsx": ("Tải Excel", "Download Excel"),
+    # --- auth ---
+    "sign_in_locked": (
+        "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {time}.",
+        "Too many failed sign-ins. Please try again after {time}.",
+    ),
+    "must_change_password": (
+        "Mật khẩu của bạn là mật khẩu dùng một lần. Hãy đặt mật khẩu mới trước khi tiếp tục.",
+        "Your password is a one-time password. Choose a new one to continue.",
+    ),
+    "account": ("Tài khoản", "My account"),
+    "current_password": ("Mật khẩu hiện tại", "Current password"),
+    "new_password": ("Mật khẩu mới (ít nhất 8 ký tự)", "New password (at least 8 characters)"),
+    "new_password_again": ("Nhập lại mật khẩu mới", "New password again"),
+    "change_password": ("Đổi mật khẩu", "Change password"),
+    "passwords_differ": ("Hai mật khẩu mới không khớp.", "The two new passwords differ."),
+    "password_changed": ("Đã đổi mật khẩu.", "Password changed."),
+    "reset_password": ("Đặt lại mật khẩu", "Reset password"),
+    "one_time_password": (
+        "Mật khẩu dùng một lần của {user}: `{password}` (chỉ hiện lần này; phải đổi khi đăng nhập).",
+        "One-time password for {user}: `{password}` (shown only now; to be changed at sign-in).",
+    ),
 }
 
 

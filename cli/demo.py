@@ -21,6 +21,9 @@ def run(args) -> int:
     from etl.synthetic import DemoFiles, generate_province
     from warehouse.migrate import upgrade
 
+    engine = open_engine(upgrade_required=False)
+    upgrade(engine)
+    claim_demo_database(engine)  # before the slow part: refuses a database with data of its own
     out: Path = args.out
     marker = out / ".complete"  # holds the scale of a finished generation
     if args.regenerate or not marker.exists() or marker.read_text().strip() != f"{args.scale:g}":
@@ -30,8 +33,6 @@ def run(args) -> int:
     else:
         print(f"using the demo files already in {out} (--regenerate to write them again)")
         files = DemoFiles(customers=sorted(out.glob("customers_*")), payments=sorted(out.glob("payments_*")))
-    engine = open_engine(upgrade_required=False)
-    upgrade(engine)
     for kind, paths in (("customers", files.customers), ("payments", files.payments)):
         load_and_report(engine, kind, paths)
     import_demo_targets(engine)
@@ -43,15 +44,21 @@ def run(args) -> int:
     return 0
 
 
-def create_demo_users(engine) -> None:
-    """One account per role for the demo (README: Signing in); existing accounts are left alone."""
+def claim_demo_database(engine) -> None:
+    """Record that the demo made this database, or refuse one holding data or accounts of its own."""
     from warehouse import access
 
     with engine.begin() as conn:
-        known = set(access.list_users(conn)["username"])
-        for username, role, office in DEMO_USERS:
-            if username not in known:
-                access.add_user(conn, username, DEMO_PASSWORD, role, office)
+        access.claim_for_demo(conn)
+
+
+def create_demo_users(engine) -> None:
+    """One account per role for the demo (README: Signing in), only in a database the demo made;
+    existing accounts are left alone."""
+    from warehouse import access
+
+    with engine.begin() as conn:
+        access.add_demo_users(conn, DEMO_USERS, DEMO_PASSWORD)
 
 
 def import_demo_targets(engine) -> None:

@@ -6,17 +6,24 @@ import os
 import subprocess
 import sys
 
-from cashless.settings import ROOT, database_url
+from cashless.settings import DEMO_PASSWORD, ROOT, database_url
 
 
 def register(commands) -> None:
-    serve = commands.add_parser("serve", help="start the Streamlit app")
+    serve = commands.add_parser(
+        "serve",
+        help="start the Streamlit app",
+        description="Serves the app (sign-in, pages) on http://localhost:PORT. Example: cashless serve --port 8501",
+    )
     serve.add_argument("--port", type=int, default=8501)
     serve.add_argument("--headless", action="store_true", help="do not try to open a browser")
 
 
 def run(args) -> int:
-    app = ROOT / "dashboard" / "app.py"
+    os.environ.setdefault("DATABASE_URL", database_url())
+    warn_demo_passwords()
+    # The launcher mounts the session-cookie routes beside the app (dashboard/server.py).
+    app = ROOT / "dashboard" / "server.py"
     command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port)]
     # Tables' own CSV buttons would let personal data (outreach lists) leave unrecorded; every page
     # offers its downloads through buttons instead, and outreach downloads are recorded.
@@ -25,5 +32,28 @@ def run(args) -> int:
     command += ["--client.toolbarMode", "viewer", "--browser.gatherUsageStats", "false"]
     if args.headless:
         command += ["--server.headless", "true"]
-    os.environ.setdefault("DATABASE_URL", database_url())
     return subprocess.call(command)
+
+
+def warn_demo_passwords() -> None:
+    """Say so on stderr while any account still has the demo's published password."""
+    from warehouse import access
+    from warehouse.db import make_engine
+
+    try:
+        engine = make_engine(database_url())
+    except Exception:  # a malformed URL: the app itself explains that
+        return
+    try:
+        with engine.connect() as conn:
+            found = access.accounts_with_password(conn, DEMO_PASSWORD)
+    except Exception:  # no schema or no database yet: the app itself explains that
+        return
+    finally:
+        engine.dispose()
+    if found:
+        print(
+            f"WARNING: {len(found)} account(s) still have the demo password '{DEMO_PASSWORD}' "
+            f"({', '.join(found)}); change them (cashless users reset-password USER) or disable them",
+            file=sys.stderr,
+        )

@@ -21,6 +21,13 @@ def register(commands) -> None:
     disable.add_argument("username")
     enable = actions.add_parser("enable", help="enable a disabled account")
     enable.add_argument("username")
+    reset = actions.add_parser(
+        "reset-password",
+        help="give an account a one-time password, to change at the next sign-in",
+        description="Prints a one-time password to hand over; the account's open sessions end and "
+        "its next sign-in asks for a new password. Example: cashless users reset-password manager.yenson",
+    )
+    reset.add_argument("username")
 
 
 def run(args) -> int:
@@ -35,7 +42,11 @@ def run(args) -> int:
         )
         return 0
     with engine.begin() as conn:
-        if args.action == "add":
+        if args.action == "reset-password":
+            one_time = access.reset_password(conn, args.username, by=access.operator())
+            print(f"one-time password for {args.username}: {one_time}")
+            print("it must be changed at the next sign-in")
+        elif args.action == "add":
             password = _read_password()
             access.add_user(
                 conn, args.username, password, args.role, args.office, args.email, by=access.operator()

@@ -36,14 +36,22 @@ if state != "ok":
     st.warning(t(state, url=shown_url(data.engine())))
     st.stop()
 
+viewer = auth.require_viewer()  # re-read on every run; draws the sign-in and stops when signed out
+
+with st.sidebar:
+    st.caption(t("signed_in_as", user=viewer.username, role=auth.role_label(viewer)))
+    st.button(t("sign_out"), on_click=auth.sign_out, key="auth_sign_out")
+filters.draw(viewer)
+if stale := data.stale_from():
+    st.sidebar.warning(t("stale", day=fmt_date(stale, lang())))
+
 
 def page(name: str, icon: str, **options) -> st.Page:
     return st.Page(VIEWS / f"{name}.py", title=t(name), icon=icon, url_path=name, **options)
 
 
-def pages_for(viewer: Viewer | None) -> dict[str, list[st.Page]]:
-    """The pages by section that `viewer` may open; signed out, all of them."""
-    outreach, accounts = (viewer is None or viewer.can(p) for p in ("outreach", "manage_users"))
+def pages_for(viewer: Viewer) -> dict[str, list[st.Page]]:
+    """The pages by section that `viewer` may open."""
     return {
         t("section_tracking"): [
             page("overview", ":material/monitoring:", default=True),
@@ -52,23 +60,13 @@ def pages_for(viewer: Viewer | None) -> dict[str, list[st.Page]]:
             page("weekly", ":material/summarize:"),
         ],
         t("section_outreach"): [page("model", ":material/model_training:")]
-        + ([page("outreach", ":material/groups:")] if outreach else []),
+        + ([page("outreach", ":material/groups:")] if viewer.can("outreach") else []),
         t("section_data"): [page("data_quality", ":material/fact_check:")]
-        + ([page("admin", ":material/manage_accounts:")] if accounts else []),
+        + ([page("admin", ":material/manage_accounts:")] if viewer.can("manage_users") else [])
+        + [page("account", ":material/password:")],
     }
 
 
-viewer = auth.current_viewer()
-if viewer is None:
-    st.navigation(pages_for(None), position="hidden")  # the address's page, kept through the sign-in form
-    auth.sign_in_form()
-
-with st.sidebar:
-    st.caption(t("signed_in_as", user=viewer.username, role=auth.role_label(viewer)))
-    st.button(t("sign_out"), on_click=auth.sign_out, key="auth_sign_out")
-filters.draw(viewer)
-if stale := data.stale_from():
-    st.sidebar.warning(t("stale", day=fmt_date(stale, lang())))
 current = st.navigation(pages_for(viewer))
 if current.url_path not in filters.COMMUNE_PAGES:
     filters.set_params(commune=None)  # only a page that picks a commune keeps one in the address

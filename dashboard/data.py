@@ -53,16 +53,6 @@ def has_users() -> bool:
         return not access.list_users(conn).empty
 
 
-def sign_in(username: str, password: str) -> Viewer | None:
-    with engine().connect() as conn:
-        return access.authenticate(conn, username, password)
-
-
-def viewer_for_email(email: str) -> Viewer | None:
-    with engine().connect() as conn:
-        return access.viewer_for_email(conn, email)
-
-
 @st.cache_data(ttl=TTL)
 def offices(viewer: Viewer) -> pd.DataFrame:
     with engine().connect() as conn:

@@ -27,10 +27,10 @@ def free_port() -> int:
 
 @contextmanager
 def served_app(database_url: str, timeout: float = 60) -> Iterator[str]:
-    """`streamlit run dashboard/app.py` on a free port against `database_url`; yields its base URL."""
+    """`streamlit run dashboard/server.py` (the app with its cookie routes) on a free port against `database_url`; yields its base URL."""
     port = free_port()
     command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "server.py"),
         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
     process = subprocess.Popen(

@@ -10,15 +10,31 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import json
+import os
+import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from cashless.errors import UserFacingError
-from warehouse.schema import audit_log, communes, offices, users
+from cashless.settings import SignInSettings
+from warehouse.schema import (
+    audit_log,
+    communes,
+    customers,
+    database_facts,
+    load_runs,
+    offices,
+    payments,
+    sign_in_throttle,
+    targets,
+    users,
+)
 
 ROLES = ("admin", "executive", "planner", "manager")
 # What each role may do beyond reading its offices' figures.
@@ -162,7 +178,7 @@ def set_active(conn: Connection, username: str, active: bool, by: Viewer | None 
 
 
 def list_users(conn: Connection) -> pd.DataFrame:
-    """username, role, office_code, email, active, created_at (never the hash)."""
+    """username, role, office_code, email, active, created_at, must_change_password (never the hash)."""
     columns = [
         users.c.username,
         users.c.role,
@@ -170,13 +186,20 @@ def list_users(conn: Connection) -> pd.DataFrame:
         users.c.email,
         users.c.active,
         users.c.created_at,
+        users.c.must_change_password,
     ]
     rows = conn.execute(select(*columns).order_by(users.c.username)).all()
     return pd.DataFrame(rows, columns=[c.name for c in columns])
 
 
 def authenticate(conn: Connection, username: str, password: str) -> Viewer | None:
-    """The viewer for a correct username and password of an active account, else None."""
+    """The viewer for a correct username and password of an active account, else None (no throttle:
+    the app signs in through `sign_in`)."""
+    account = _check_password(conn, username, password)
+    return account.viewer if account else None
+
+
+def _check_password(conn: Connection, username: str, password: str) -> Account | None:
     row = conn.execute(select(users).where(users.c.username == username.strip())).mappings().first()
     if row is None or not row["active"]:
         _hasher.hash(password)  # same work either way: no timing hint that the user exists
@@ -185,7 +208,7 @@ def authenticate(conn: Connection, username: str, password: str) -> Viewer | Non
         _hasher.verify(row["password_hash"], password)
     except (VerificationError, InvalidHashError):
         return None
-    return Viewer(username=row["username"], role=row["role"], office_code=row["office_code"])
+    return _account(row)
 
 
 def viewer_for_email(conn: Connection, email: str) -> Viewer | None:
@@ -196,18 +219,251 @@ def viewer_for_email(conn: Connection, email: str) -> Viewer | None:
     return Viewer(username=row["username"], role=row["role"], office_code=row["office_code"])
 
 
+def viewer_for_oidc(conn: Connection, claims: Mapping) -> Viewer | None:
+    """The viewer for an OIDC sign-in's claims: only an e-mail the provider has verified maps to an
+    account (anyone can type an unverified address into some providers' profiles)."""
+    verified = claims.get("email_verified")
+    if not (verified is True or str(verified).lower() == "true"):
+        return None
+    email = str(claims.get("email") or "")
+    return viewer_for_email(conn, email) if email else None
+
+
+# sessions ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Account:
+    """An account as stored now: the viewer it signs in as, its session version, a pending change."""
+
+    viewer: Viewer
+    session_version: int
+    must_change_password: bool
+
+
+def _account(row: Mapping) -> Account:
+    viewer = Viewer(username=row["username"], role=row["role"], office_code=row["office_code"])
+    return Account(viewer, int(row["session_version"]), bool(row["must_change_password"]))
+
+
+def current_account(conn: Connection, username: str, session_version: int | None = None) -> Account | None:
+    """The account re-read from the database (role and office as they are now); None when it is
+    disabled or gone, or when `session_version` is given and sign-out or a new password ended it."""
+    row = conn.execute(select(users).where(users.c.username == username)).mappings().first()
+    if row is None or not row["active"]:
+        return None
+    if session_version is not None and int(row["session_version"]) != session_version:
+        return None
+    return _account(row)
+
+
+def end_sessions(conn: Connection, username: str) -> None:
+    """Sign the account out everywhere: every session cookie issued so far stops working."""
+    conn.execute(
+        update(users).where(users.c.username == username).values(session_version=users.c.session_version + 1)
+    )
+
+
+def session_secret(conn: Connection) -> str:
+    """The key that signs session cookies: `CASHLESS_SECRET_KEY`, else one made once and kept in the
+    database, so every app server on the same database accepts the same cookies."""
+    if key := os.environ.get("CASHLESS_SECRET_KEY"):
+        return key
+    stored = select(database_facts.c.value).where(database_facts.c.name == "session_secret")
+    if (found := conn.scalar(stored)) is None:  # write only the first time: reads never wait on a load
+        _insert_missing(
+            conn, database_facts, name="session_secret", value=secrets.token_hex(32), at=dt.datetime.now()
+        )
+        found = conn.scalar(stored)
+    return found
+
+
+def _insert_missing(conn: Connection, table, **values) -> None:
+    """INSERT a row unless its primary key is already there (safe when two servers race)."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    conn.execute(dialect.insert(table).values(**values).on_conflict_do_nothing())
+
+
+# sign-in throttling -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of a sign-in: the account, or why not (`locked_until` set while throttled)."""
+
+    account: Account | None
+    locked_until: dt.datetime | None = None
+
+
+def sign_in(
+    conn: Connection,
+    username: str,
+    password: str,
+    client: str,
+    now: dt.datetime | None = None,
+    settings: SignInSettings = SignInSettings(),
+) -> SignIn:
+    """Check a password with throttling: `max_failures` failures of one account, or from one client,
+    within `failure_window_minutes` lock that key for `lock_minutes`. Failures go to the audit log."""
+    now = now or dt.datetime.now()
+    username = username.strip()
+    account_key, client_key = f"user:{username.casefold()[:150]}", f"client:{client[:150]}"
+    locked = _locked_until(conn, [account_key, client_key], now)
+    account = None if locked else _check_password(conn, username, password)
+    if account is not None:
+        if conn.scalar(select(sign_in_throttle.c.key).where(sign_in_throttle.c.key == account_key)):
+            conn.execute(delete(sign_in_throttle).where(sign_in_throttle.c.key == account_key))
+        return SignIn(account)
+    if locked is None:
+        ends = [_count_failure(conn, key, now, settings) for key in (account_key, client_key)]
+        locked = max((end for end in ends if end is not None), default=None)
+    detail = {"client": client, "locked_until": locked} if locked else {"client": client}
+    record(conn, Viewer(username[:64] or "?", "none"), "sign_in_failed", at=now, **detail)
+    return SignIn(None, locked)
+
+
+def _locked_until(conn: Connection, keys: list[str], now: dt.datetime) -> dt.datetime | None:
+    """The latest end of a lock on any of `keys` still running at `now`."""
+    return conn.scalar(
+        select(func.max(sign_in_throttle.c.locked_until)).where(
+            sign_in_throttle.c.key.in_(keys), sign_in_throttle.c.locked_until > now
+        )
+    )
+
+
+def _count_failure(
+    conn: Connection, key: str, now: dt.datetime, settings: SignInSettings
+) -> dt.datetime | None:
+    """Add a failure to `key`; returns the end of the lock it starts, if it does."""
+    _insert_missing(conn, sign_in_throttle, key=key, failures=0, first_failure_at=now)
+    row = (
+        conn.execute(select(sign_in_throttle).where(sign_in_throttle.c.key == key).with_for_update())
+        .mappings()
+        .one()
+    )
+    window = dt.timedelta(minutes=settings.failure_window_minutes)
+    fresh = row["locked_until"] is not None or now - row["first_failure_at"] > window
+    failures = 1 if fresh else row["failures"] + 1
+    locked_until = (
+        now + dt.timedelta(minutes=settings.lock_minutes) if failures >= settings.max_failures else None
+    )
+    conn.execute(
+        update(sign_in_throttle)
+        .where(sign_in_throttle.c.key == key)
+        .values(
+            failures=failures,
+            first_failure_at=now if fresh else row["first_failure_at"],
+            locked_until=locked_until,
+        )
+    )
+    return locked_until
+
+
+# passwords --------------------------------------------------------------------------------------
+
+
+def change_password(conn: Connection, username: str, old_password: str, new_password: str) -> Account:
+    """A user sets their own password (the old one, or the one-time one, proves it is them); ends
+    their other sessions. Returns the account with its new session version."""
+    account = _check_password(conn, username, old_password)
+    if account is None:
+        raise UserError("the current password is wrong")
+    _check_new_password(new_password)
+    if new_password == old_password:
+        raise UserError("the new password must differ from the current one")
+    _set_password(conn, username, new_password, must_change=False)
+    record(conn, account.viewer, "password_change")
+    return current_account(conn, username)
+
+
+def reset_password(conn: Connection, username: str, by: Viewer) -> str:
+    """An admin gives the account a one-time password, returned to hand over; the next sign-in must
+    choose a new one, and the account's open sessions end."""
+    by.require("manage_users")
+    if conn.scalar(select(users.c.username).where(users.c.username == username)) is None:
+        raise UserError(f"no user '{username}'")
+    one_time = secrets.token_urlsafe(9)
+    _set_password(conn, username, one_time, must_change=True)
+    record(conn, by, "password_reset", user=username)
+    return one_time
+
+
+def _check_new_password(password: str) -> None:
+    if len(password) < 8:
+        raise UserError("the password must have at least 8 characters")
+
+
+def _set_password(conn: Connection, username: str, password: str, must_change: bool) -> None:
+    conn.execute(
+        update(users)
+        .where(users.c.username == username)
+        .values(
+            password_hash=_hasher.hash(password),
+            must_change_password=must_change,
+            session_version=users.c.session_version + 1,
+        )
+    )
+
+
+# the demo's accounts ----------------------------------------------------------------------------
+
+DEMO_FACT = "made_by"
+
+
+def claim_for_demo(conn: Connection) -> None:
+    """Mark the database as made by `cashless demo`, which may then load demo data and accounts with
+    the published password; refuse a database that already holds data or accounts of its own."""
+    if made_by_demo(conn):
+        return
+    for table in (users, customers, payments, load_runs, targets):
+        if conn.scalar(select(func.count()).select_from(table)):
+            raise UserError(
+                f"this database already holds {table.name} not made by `cashless demo`; "
+                "point DATABASE_URL to a new database for the demo"
+            )
+    conn.execute(insert(database_facts).values(name=DEMO_FACT, value="demo", at=dt.datetime.now()))
+
+
+def made_by_demo(conn: Connection) -> bool:
+    return conn.scalar(select(database_facts.c.value).where(database_facts.c.name == DEMO_FACT)) == "demo"
+
+
+def add_demo_users(conn: Connection, accounts, password: str) -> None:
+    """The demo's accounts (username, role, office), only in a database the demo made."""
+    if not made_by_demo(conn):
+        raise UserError("demo accounts are only created in a database made by `cashless demo`")
+    known = set(list_users(conn)["username"])
+    for username, role, office in accounts:
+        if username not in known:
+            add_user(conn, username, password, role, office)
+
+
+def accounts_with_password(conn: Connection, password: str) -> list[str]:
+    """Active accounts whose password is still `password` (e.g. the demo's published one)."""
+    rows = conn.execute(select(users.c.username, users.c.password_hash).where(users.c.active)).all()
+    found = []
+    for username, stored in rows:  # one hash per account: a handful
+        try:
+            _hasher.verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            continue
+        found.append(username)
+    return found
+
+
 def record(
     conn: Connection,
     viewer: Viewer,
     action: str,
     office_code: str | None = None,
     rows: int | None = None,
+    at: dt.datetime | None = None,
     **detail,
 ) -> None:
     """Append to the audit log: who, when, what (export, target_set, outcomes_import, user_add, ...)."""
     conn.execute(
         insert(audit_log).values(
-            at=dt.datetime.now(),
+            at=at or dt.datetime.now(),
             username=viewer.username,
             action=action,
             office_code=office_code,

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 
 metadata = MetaData(
     naming_convention={
@@ -276,6 +277,30 @@ users = Table(
     Column("email", String(200), unique=True),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", DateTime, nullable=False),
+    # Bumped by sign-out and password changes: session cookies carry it, so older ones stop working.
+    Column("session_version", Integer, nullable=False, default=0, server_default="0"),
+    # Set by an admin's reset to a one-time password: the next sign-in must choose a new one.
+    Column("must_change_password", Boolean, nullable=False, default=False, server_default=sa_false()),
+)
+
+# Failed sign-ins per account ("user:NAME") and per client ("client:ADDRESS"): a run of failures
+# locks the key for a while (warehouse/access.py, sign-in throttling).
+sign_in_throttle = Table(
+    "sign_in_throttle",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("first_failure_at", DateTime, nullable=False),
+    Column("locked_until", DateTime),
+)
+
+# Facts about the database itself, e.g. that `cashless demo` created it ("made_by" = "demo").
+database_facts = Table(
+    "database_facts",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("at", DateTime, nullable=False),
 )
 
 # Who did what, when: exports, target edits, outcome imports, user changes.

@@ -76,6 +76,14 @@ with cols[1].form("admin_enable"):
         data.set_active(viewer, who, True)
         st.rerun()
 
+with st.form("admin_reset_password"):
+    who = st.selectbox(t("reset_password"), list(users["username"]), key="admin_reset_user")
+    if st.form_submit_button(t("reset_password")) and who:
+        st.session_state["admin_one_time"] = (who, auth.reset_password(viewer, who))
+        st.rerun()
+if one_time := st.session_state.pop("admin_one_time", None):
+    st.success(t("one_time_password", user=one_time[0], password=one_time[1]))
+
 st.subheader(t("audit"))
 audit = data.audit_entries(viewer)
 show_table(
