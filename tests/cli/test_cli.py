@@ -210,3 +210,27 @@ def test_users_add_list_disable(loaded_url):
     assert "ys" in listed and "manager" in listed and "secret-pass" not in listed
     run(["users", "disable", "ys"], loaded_url)
     assert "False" in run(["users", "list"], loaded_url).stdout
+
+
+def test_forecast_csv_is_the_contract(loaded_url):
+    out = run(
+        ["forecast", "--as-of", "2025-02-28", "--to", "2025-04-30", "--format", "csv"], loaded_url
+    ).stdout
+    lines = out.splitlines()
+    assert lines[0].startswith("office_code,month,cashless_rate,lo80,hi80,lo95,hi95")
+    assert [line.split(",")[1] for line in lines[1:] if line.startswith("ALL,")] == [
+        "2025-03-31",
+        "2025-04-30",
+    ]
+    assert len(lines) == 1 + 2 * (7 + 1)  # seven offices and the province, two month ends
+    rate = lines[-1].split(",")[2]
+    assert len(rate.split(".")[1]) == 6
+    province = run(["forecast", "--as-of", "2025-02-28", "--by", "province", "--format", "json"], loaded_url)
+    assert {row["office_code"] for row in json.loads(province.stdout)["rows"]} == {"ALL"}
+
+
+def test_forecast_errors_are_one_line(loaded_url):
+    done = run(["forecast", "--as-of", "2025-02-28", "--to", "2025-01-15"], loaded_url, check=False)
+    assert done.returncode == 1 and "--to must be after" in done.stderr and "Traceback" not in done.stderr
+    done = run(["forecast", "backtest"], loaded_url, check=False)
+    assert done.returncode == 1 and "at least 13 month ends" in done.stderr
