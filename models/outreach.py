@@ -158,17 +158,36 @@ def create_list(
     candidates = outreach_candidates(conn, viewer, scope, limit=top, settings=settings, **filters)
     if candidates.empty:
         raise OutreachError(f"no household of {scope} left to list with these filters")
+    made = store_list(conn, viewer, scope, candidates, settings, seed, filters)
+    made.pop("control_mask")
+    return made
+
+
+def store_list(
+    conn: Connection,
+    viewer: Viewer,
+    office: str,
+    candidates: pd.DataFrame,
+    settings: ModelSettings = ModelSettings(),
+    seed: int | None = None,
+    filters: dict | None = None,
+) -> dict:
+    """Store `candidates` (in visiting order) as a list of `office` with the control share held back.
+
+    The seed defaults to settings.seed + the list's id; the summary carries the control mask.
+    """
+    latest = latest_scores(conn)
     list_id = conn.execute(
         insert(outreach_lists).values(
             created_at=dt.datetime.now(),
             created_by=viewer.username,
-            office_code=scope,
+            office_code=office,
             model_version=latest[0],
             as_of=latest[1],
             households=len(candidates),
             control_share=settings.control_share,
             seed=0,
-            filters=json.dumps({k: v for k, v in filters.items() if v}, ensure_ascii=False),
+            filters=json.dumps({k: v for k, v in (filters or {}).items() if v}, ensure_ascii=False),
         )
     ).inserted_primary_key[0]
     seed = settings.seed + list_id if seed is None else seed
@@ -191,13 +210,14 @@ def create_list(
     )
     return {
         "list_id": int(list_id),
-        "office_code": scope,
+        "office_code": office,
         "households": len(candidates),
         "control": int(control.sum()),
         "contacted": int((~control).sum()),
         "seed": int(seed),
         "model_version": latest[0],
         "as_of": latest[1],
+        "control_mask": control,
     }
 
 
