@@ -552,6 +552,37 @@ TEXT = {
     "o_saved": ("Đã lưu {n} hộ.", "Saved {n} household(s)."),
     "o_import": ("Nhập kết quả từ tệp gửi lại", "Import outcomes from a returned sheet"),
     "o_imported": ("Đã cập nhật {n} hộ.", "Updated {n} household(s)."),
+    # --- plan ---
+    "fc_title": ("Dự báo đến {day}", "Forecast to {day}"),
+    "fc_actual": ("Thực tế", "Actual"),
+    "fc_forecast": ("Dự báo", "Forecast"),
+    "fc_band80": ("Khoảng 80%", "80% range"),
+    "fc_band95": ("Khoảng 95%", "95% range"),
+    "fc_none": (
+        "Chưa đủ số liệu cuối tháng để dự báo đến cuối năm đã chọn.",
+        "Not enough month-end figures to forecast to the end of the chosen year.",
+    ),
+    "fc_outlook": ("Khả năng đạt kế hoạch theo dự báo", "Chance of meeting each target, from the forecast"),
+    "fc_caption": (
+        "Dự báo số khách hàng hoạt động và không dùng tiền mặt của từng điện lực (mô hình ETS), toàn tỉnh "
+        "là tổng các điện lực. Khả năng đạt = tỷ lệ các kịch bản mô phỏng đạt kế hoạch vào cuối kỳ.",
+        "Active and cashless customers forecast per office (ETS); the province is the sum of its offices. "
+        "Chance = the share of simulated paths that reach the target at the period's end.",
+    ),
+    "forecast_rate": ("Dự báo cuối kỳ", "Forecast at period end"),
+    "lo80": ("Cận dưới 80%", "80% low"),
+    "hi80": ("Cận trên 80%", "80% high"),
+    "chance": ("Khả năng đạt", "Chance of meeting"),
+    "pace_needed": ("Cần mỗi tuần", "Needed per week"),
+    "pace_expected": ("Dự báo mỗi tuần", "Expected per week"),
+    "w_forecast_sentence": (
+        "Ở tốc độ hiện tại, {office} đạt {low}–{high} vào {day}, kế hoạch {target}.",
+        "At the current pace, {office} reaches {low}–{high} by {day}, plan {target}.",
+    ),
+    "w_forecast_sentence_no_target": (
+        "Ở tốc độ hiện tại, {office} đạt {low}–{high} vào {day}.",
+        "At the current pace, {office} reaches {low}–{high} by {day}.",
+    ),
 }
 
 

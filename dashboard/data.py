@@ -130,6 +130,31 @@ def target_status(viewer: Viewer, as_of: dt.date, year: int, office: str | None)
 
 
 @st.cache_data(ttl=TTL)
+def forecast_outlook(
+    viewer: Viewer, as_of: dt.date, year: int, office: str | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The fan chart's frame for `office` (or the province) and the outlook of every open target of `year`."""
+    from models.forecast import fan_frame, forecast_to, target_outlook
+
+    with engine().connect() as conn:
+        actuals, forecast = forecast_to(conn, as_of, dt.date(year, 12, 31), viewer=viewer)
+        status = targets.target_status(conn, as_of, year, office, viewer=viewer)
+    code = office or viewer.office_code or metrics.PROVINCE
+    return fan_frame(actuals, forecast, code), target_outlook(status, forecast, as_of)
+
+
+@st.cache_data(ttl=TTL)
+def year_end_outlook(viewer: Viewer, as_of: dt.date) -> pd.DataFrame:
+    """Per office: the forecast's 80% range on 31/12 and the year's target (the weekly review's sentences)."""
+    from models.forecast import forecast_to
+    from models.forecast import year_end_outlook as outlook
+
+    with engine().connect() as conn:
+        forecast = forecast_to(conn, as_of, dt.date(as_of.year, 12, 31), viewer=viewer)[1]
+        return outlook(forecast, targets.target_status(conn, as_of, as_of.year, viewer=viewer), as_of)
+
+
+@st.cache_data(ttl=TTL)
 def planned_targets(viewer: Viewer, years: tuple[int, ...], office: str | None) -> pd.DataFrame:
     with engine().connect() as conn:
         return targets.planned_targets(conn, list(years), office, viewer=viewer)

@@ -267,3 +267,104 @@ def _with_rates(frame: pd.DataFrame) -> pd.DataFrame:
             frame["cashless_customers"].to_numpy(float), frame["active_customers"].to_numpy(float)
         )
     )
+
+
+# --- what the pages and the weekly review show ---
+
+
+def forecast_to(
+    conn: Connection, as_of: dt.date, to: dt.date, viewer: Viewer | None = None, seed: int = 0
+) -> tuple[pd.DataFrame, Forecast | None]:
+    """Month-end actuals in the viewer's scope to `as_of` and their forecast to `to`'s month end (None if no month).
+
+    A viewer limited to one office gets that office only: its 'province' would be the office again.
+    """
+    actuals = month_end_actuals(conn, as_of, viewer=viewer)
+    if actuals.empty:
+        return actuals, None
+    months = forecast_months(max(actuals["month"]), to)
+    if not months:
+        return actuals, None
+    forecast = forecast_offices(actuals, months, seed=seed)
+    if viewer is not None and viewer.office_code is not None:
+        forecast.table = forecast.table[forecast.table["office_code"] != PROVINCE].reset_index(drop=True)
+    return actuals, forecast
+
+
+def fan_frame(actuals: pd.DataFrame, forecast: Forecast | None, office_code: str) -> pd.DataFrame:
+    """One office's (or 'ALL') actual rate by month, then the forecast with its 80/95% bands: for a fan chart.
+
+    The last actual month carries the forecast columns too, so the bands start from it.
+    """
+    past = _with_rates(_with_province(actuals))
+    past = past[past["office_code"] == office_code].sort_values("month")
+    frame = pd.DataFrame({"month": past["month"], "actual_rate": past["cashless_rate"]})
+    if forecast is None or past.empty:
+        return frame.reset_index(drop=True)
+    ahead = forecast.table[forecast.table["office_code"] == office_code]
+    ahead = ahead[["month", "cashless_rate", "lo80", "hi80", "lo95", "hi95"]].rename(
+        columns={"cashless_rate": "forecast_rate"}
+    )
+    anchor = {c: frame["actual_rate"].iloc[-1] for c in ["forecast_rate", "lo80", "hi80", "lo95", "hi95"]}
+    frame = frame.assign(**{c: np.nan for c in anchor})
+    frame.iloc[-1, frame.columns.get_indexer(list(anchor))] = list(anchor.values())
+    return pd.concat([frame, ahead], ignore_index=True)
+
+
+def target_outlook(status: pd.DataFrame, forecast: Forecast | None, as_of: dt.date) -> pd.DataFrame:
+    """Per office and period still open with a target: forecast rate and 80% range at period end, chance of
+    reaching the target, weekly pace the target needs and the pace the forecast expects.
+
+    status: the rows of warehouse.targets.target_status (office_code, period, period_end, target_rate,
+    cashless_customers, weekly_pace). Periods ending after the forecast's last month are left out.
+    """
+    columns = [
+        "office_code", "period", "period_end", "target_rate", "forecast_rate", "lo80", "hi80",
+        "chance", "pace_needed", "pace_expected",
+    ]  # fmt: skip
+    if forecast is None or status.empty:
+        return pd.DataFrame(columns=columns)
+    table = forecast.table.set_index(["office_code", "month"])
+    open_rows = status[
+        status["target_rate"].notna()
+        & (status["period_end"] > as_of)
+        & status["period_end"].isin(forecast.months)
+        & status["office_code"].isin(forecast.table["office_code"])
+    ]
+    rows = []
+    for row in open_rows.itertuples():
+        ahead = table.loc[(row.office_code, row.period_end)]
+        weeks = max((row.period_end - as_of).days / 7, 1)
+        rows.append(
+            {
+                "office_code": row.office_code,
+                "period": row.period,
+                "period_end": row.period_end,
+                "target_rate": row.target_rate,
+                "forecast_rate": ahead["cashless_rate"],
+                "lo80": ahead["lo80"],
+                "hi80": ahead["hi80"],
+                "chance": forecast.chance_at_least(row.office_code, row.period_end, row.target_rate),
+                "pace_needed": row.weekly_pace,
+                "pace_expected": (ahead["cashless_customers"] - row.cashless_customers) / weeks,
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)
+
+
+def year_end_outlook(forecast: Forecast | None, status: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """Per office (and 'ALL'): the 80% range of the rate on 31/12 of `as_of`'s year and that year's target.
+
+    status: rows of warehouse.targets.target_status (its year rows give the target; NaN when none).
+    """
+    columns = ["office_code", "day", "lo80", "hi80", "target_rate"]
+    year_end = dt.date(as_of.year, 12, 31)
+    if forecast is None or year_end not in forecast.months:
+        return pd.DataFrame(columns=columns)
+    ahead = forecast.table[forecast.table["month"] == year_end].rename(columns={"month": "day"})
+    targets = (
+        status.loc[status["period_type"] == "year", ["office_code", "target_rate"]] if len(status) else None
+    )
+    if targets is None or targets.empty:
+        return ahead.assign(target_rate=np.nan)[columns].reset_index(drop=True)
+    return ahead.merge(targets, on="office_code", how="left")[columns].reset_index(drop=True)

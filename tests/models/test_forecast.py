@@ -13,12 +13,15 @@ from models.forecast import (
     backtest,
     coverage,
     drift_forecast,
+    fan_frame,
     forecast_months,
     forecast_offices,
     mase,
     month_ends_between,
     naive_forecast,
     simulate_series,
+    target_outlook,
+    year_end_outlook,
 )
 
 MONTHS = month_ends_between(dt.date(2024, 1, 1), dt.date(2024, 12, 31))
@@ -130,3 +133,34 @@ def test_backtest_on_a_line_beats_naive_and_drift_equals_it():
     assert set(result["rows"]["office_code"]) == {"A", "B", PROVINCE}
     with pytest.raises(ValueError, match="at least 13 month ends"):
         backtest(actuals.iloc[:0].assign(month=[]), min_train=12)
+
+
+def test_target_outlook_gives_chance_and_paces_from_the_forecast():
+    actuals = lines({"A": (1000, 0, 500, 10)})  # 610 of 1000 on 31/12/2024, +10 a month
+    as_of = dt.date(2024, 12, 31)
+    forecast = forecast_offices(actuals, forecast_months(as_of, dt.date(2025, 3, 31)), repetitions=20)
+    status = pd.DataFrame(
+        {
+            "office_code": ["A", "A", "A", "A"],
+            "period": ["2025-03", "2025-Q1", "2024-12", "2025"],
+            "period_type": ["month", "quarter", "month", "year"],
+            "period_end": [dt.date(2025, 3, 31), dt.date(2025, 3, 31), as_of, dt.date(2025, 12, 31)],
+            "target_rate": [0.63, 0.65, 0.60, 0.70],
+            "cashless_customers": [610, 610, 610, 610],
+            "weekly_pace": [1.5, 3.0, 0.0, 9.0],
+        }
+    )
+    outlook = target_outlook(status, forecast, as_of).set_index("period")
+    assert list(outlook.index) == ["2025-03", "2025-Q1"]  # past and beyond-the-forecast periods left out
+    assert outlook.loc["2025-03", "forecast_rate"] == pytest.approx(0.64)
+    assert outlook.loc["2025-03", "chance"] == 1.0 and outlook.loc["2025-Q1", "chance"] == 0.0
+    assert outlook.loc["2025-Q1", "pace_needed"] == 3.0
+    assert outlook.loc["2025-03", "pace_expected"] == pytest.approx(30 / (90 / 7))  # 610 -> 640 in 90 days
+    fan = fan_frame(actuals, forecast, "A")
+    assert fan["actual_rate"].notna().sum() == 12 and fan["forecast_rate"].notna().sum() == 4
+    assert fan.loc[11, "lo95"] == pytest.approx(0.61)  # the bands start from the last actual
+    year_end = year_end_outlook(forecast, status, as_of)
+    assert year_end.empty  # the forecast stops in March: no 31/12 range
+    long = forecast_offices(actuals, forecast_months(as_of, dt.date(2025, 12, 31)), repetitions=20)
+    year_end = year_end_outlook(long, status, dt.date(2025, 1, 15)).set_index("office_code")
+    assert year_end.loc["A", "lo80"] == pytest.approx(0.73) and year_end.loc["A", "target_rate"] == 0.70
