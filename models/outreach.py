@@ -26,6 +26,7 @@ from cashless.settings import ModelSettings
 from cashless.texts import OUTCOMES
 from models.export import build_sheet, sheet_bytes
 from models.runs import latest_scores
+from models.uplift import detectable_effect, newcombe_interval
 from warehouse import access, metrics
 from warehouse.access import Viewer
 from warehouse.bulk import fetch_frame
@@ -378,15 +379,15 @@ def list_effects(
 
     A household converted if it is cashless at the end of `measured_on` (default: the last day with
     data); households whose contract ended by then are left out of both groups. The difference comes
-    with a 95% interval (normal approximation for two proportions). Counts only, no personal data, so
-    any role may read them for the offices it sees (the executives' weekly review does).
+    with a 95% Newcombe–Wilson interval and the smallest effect the list can detect (80% power, 5%
+    two-sided). Counts only, no personal data, so any role may read them for the offices it sees.
     """
     scope = access.office_scope(viewer, office)
     measured_on = measured_on or metrics.data_period(conn)[1]
     columns = [
         "list_id", "office_code", "created_at", "as_of", "measured_on", "days",
         "contacted", "contacted_converted", "contacted_rate",
-        "control", "control_converted", "control_rate", "difference", "ci_low", "ci_high",
+        "control", "control_converted", "control_rate", "difference", "ci_low", "ci_high", "detectable",
         *[f"outcome_{code}" for code in OUTCOMES],
     ]  # fmt: skip
     if measured_on is None:
@@ -429,10 +430,12 @@ def measure_effects(members: pd.DataFrame, measured_on: dt.date) -> pd.DataFrame
     with np.errstate(invalid="ignore", divide="ignore"):
         p1 = table["contacted_converted"] / table["contacted"]
         p0 = table["control_converted"] / table["control"]
-        half = 1.96 * np.sqrt(p1 * (1 - p1) / table["contacted"] + p0 * (1 - p0) / table["control"])
     table["contacted_rate"], table["control_rate"] = p1, p0
     table["difference"] = p1 - p0
-    table["ci_low"], table["ci_high"] = table["difference"] - half, table["difference"] + half
+    table["ci_low"], table["ci_high"] = newcombe_interval(
+        table["contacted_converted"], table["contacted"], table["control_converted"], table["control"]
+    )
+    table["detectable"] = detectable_effect(table["contacted"], table["control"], p0)
     outcomes = members.groupby(["list_id", "outcome"]).size().unstack()
     for code in OUTCOMES:
         table[f"outcome_{code}"] = (
