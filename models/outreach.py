@@ -435,7 +435,10 @@ def measure_effects(members: pd.DataFrame, measured_on: dt.date) -> pd.DataFrame
     table["ci_low"], table["ci_high"] = newcombe_interval(
         table["contacted_converted"], table["contacted"], table["control_converted"], table["control"]
     )
-    table["detectable"] = detectable_effect(table["contacted"], table["control"], p0)
+    pooled = (table["contacted_converted"] + table["control_converted"]) / (
+        table["contacted"] + table["control"]
+    )
+    table["detectable"] = detectable_effect(table["contacted"], table["control"], pooled)
     outcomes = members.groupby(["list_id", "outcome"]).size().unstack()
     for code in OUTCOMES:
         table[f"outcome_{code}"] = (

@@ -49,7 +49,7 @@ def newcombe_interval(x1, n1, x0, n0, z: float = Z95) -> tuple[np.ndarray, np.nd
 def detectable_effect(contacted, control, base_rate) -> np.ndarray:
     """The smallest difference in conversion a wave detects with 80% power at 5% two-sided.
 
-    Normal approximation for two proportions at the control's rate: (z.975 + z.80) × √(p(1−p)(1/n1 + 1/n0)).
+    Normal approximation for two proportions at a base rate (e.g. the pooled one): (z.975 + z.80) × √(p(1−p)(1/n1 + 1/n0)).
     """
     p = np.clip(np.asarray(base_rate, dtype=float), 0.0, 1.0)
     with np.errstate(invalid="ignore", divide="ignore"):
