@@ -579,6 +579,39 @@ TEXT = {
         "Ở tốc độ hiện tại, {office} đạt {low}–{high} vào {day}, kế hoạch {target}.",
         "At the current pace, {office} reaches {low}–{high} by {day}, plan {target}.",
     ),
+    "o_tab_plan": ("Kế hoạch theo năng lực", "Plan within capacity"),
+    "o_plan_help": (
+        "Nhập số lượt thăm mỗi tuần của từng điện lực. Mỗi điện lực nhận các hộ có lợi ích dự kiến cao nhất, "
+        "không vượt quá số lượt thăm; {share} danh sách được giữ lại làm nhóm đối chứng.",
+        "Enter each office's visits per week. Each office gets the households with the highest expected "
+        "gain, never more than its visits; {share} of each list is held back as the control group.",
+    ),
+    "o_visits_per_week": ("Lượt thăm mỗi tuần", "Visits per week"),
+    "o_plan_weeks": ("Số tuần", "Weeks"),
+    "o_make_plan": ("Lập kế hoạch", "Make the plan"),
+    "o_plan_made": ("Đã lập kế hoạch; các hộ được xếp theo {by}.", "Plan made; households ranked by {by}."),
+    "o_ranked_by_uplift": (
+        "mô hình tác động (hộ mà chuyến thăm giúp chuyển đổi nhiều nhất)",
+        "the uplift model (households a visit moves most)",
+    ),
+    "o_ranked_by_propensity": (
+        "điểm khả năng chưa chuyển đổi (chưa có mô hình tác động)",
+        "the propensity score (no uplift model yet)",
+    ),
+    "visits_per_week": ("Lượt thăm/tuần", "Visits/week"),
+    "visits_available": ("Lượt thăm có thể", "Visits available"),
+    "visits_planned": ("Lượt thăm đã xếp", "Visits planned"),
+    "control": ("Nhóm đối chứng", "Control"),
+    "expected_conversions": ("Chuyển đổi thêm dự kiến", "Expected extra conversions"),
+    "detectable": ("Tác động nhỏ nhất phát hiện được", "Smallest detectable effect"),
+    "o_detectable": ("Tác động nhỏ nhất phát hiện được", "Smallest detectable effect"),
+    "o_power_caption": (
+        "Tác động nhỏ nhất phát hiện được: chênh lệch chuyển đổi mà danh sách với số hộ này phát hiện được "
+        "với xác suất 80% (mức ý nghĩa 5%, hai phía). Tác động thật nhỏ hơn mức này thường không phân biệt "
+        "được với may rủi.",
+        "Smallest detectable effect: the difference in conversion a list of this size detects with 80% "
+        "power (5% significance, two-sided). A true effect smaller than this is usually lost in chance.",
+    ),
     "w_forecast_sentence_no_target": (
         "Ở tốc độ hiện tại, {office} đạt {low}–{high} vào {day}.",
         "At the current pace, {office} reaches {low}–{high} by {day}.",

@@ -347,6 +347,32 @@ def create_list(viewer: Viewer, office: str, top: int, **filters) -> dict:
     return made
 
 
+def make_plan(viewer: Viewer, capacity: pd.DataFrame, weeks: int, language: str) -> dict:
+    """Make the plan's lists (stored, control held back) and its files; what the plan tab shows."""
+    from models.plan import plan_bytes, plan_outreach, plan_summary
+
+    with writing(engine()) as conn:
+        plan, ranked_by = plan_outreach(conn, viewer, capacity, weeks, lang=language)
+    clear()
+    contacted = plan[~plan["is_control"]].groupby("list_id").size()
+    return {
+        "ranked_by": ranked_by,
+        "summary": plan_summary(plan, capacity, weeks),
+        "files": {fmt: plan_bytes(plan, fmt) for fmt in ("xlsx", "csv")},
+        "list_ids": [int(i) for i in contacted.index],
+        "rows": [int(n) for n in contacted],
+    }
+
+
+def record_plan_export(
+    viewer: Viewer, list_ids: tuple[int, ...], fmt: str, file_name: str, rows: tuple[int, ...]
+) -> None:
+    """Each office's part of a downloaded plan in the audit log, as a list download is."""
+    with writing(engine()) as conn:
+        for list_id, count in zip(list_ids, rows):
+            outreach.record_export(conn, viewer, list_id, fmt, file_name, count)
+
+
 def list_sheet(viewer: Viewer, list_id: int, fmt: str, language: str) -> tuple[bytes, int]:
     """The file to download (not cached: it holds personal data and is made on demand)."""
     with engine().connect() as conn:

@@ -20,6 +20,7 @@ from cashless.errors import UserFacingError
 from cashless.settings import ModelSettings
 from models import outreach
 from models.export import neutralise
+from models.uplift import detectable_effect
 from warehouse.access import Viewer, visible_offices
 
 CAPACITY_COLUMNS = ["office_code", "visits_per_week"]
@@ -170,6 +171,8 @@ def plan_outreach(
         candidates, uplift, pooled_effect(outreach.list_effects(conn, viewer))
     )
     chosen = choose_households(ranked, capacity, weeks, settings.control_share)
+    if chosen.empty:
+        raise CapacityError("no visits to plan: give at least one office a number of visits per week")
     parts = []
     for office, rows in chosen.groupby("office_code", sort=True):
         if store:
@@ -186,13 +189,16 @@ def plan_outreach(
 
 
 def plan_summary(plan: pd.DataFrame, capacity: pd.DataFrame, weeks: int) -> pd.DataFrame:
-    """Per office: visits available, planned, held back as control, expected extra conversions."""
+    """Per office: visits available, planned, held back as control, expected extra conversions, and the
+    smallest effect the plan's lists can detect (at the conversion the propensity model expects unvisited)."""
     contacted = plan[~plan["is_control"]]
     summary = capacity.assign(visits_available=capacity["visits_per_week"] * weeks).set_index("office_code")
     summary["visits_planned"] = contacted.groupby("office_code").size()
     summary["control"] = plan[plan["is_control"]].groupby("office_code").size()
     summary["expected_conversions"] = contacted.groupby("office_code")["expected_gain"].sum(min_count=1)
     summary[["visits_planned", "control"]] = summary[["visits_planned", "control"]].fillna(0).astype("int64")
+    on_their_own = 1 - plan.groupby("office_code")["score"].mean().reindex(summary.index)
+    summary["detectable"] = detectable_effect(summary["visits_planned"], summary["control"], on_their_own)
     return summary.reset_index()
 
 

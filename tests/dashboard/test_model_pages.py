@@ -157,3 +157,11 @@ def test_a_manager_sees_only_their_office_on_both_pages(monkeypatch, model_url):
     app.switch_page("views/outreach.py").run()
     assert not app.exception and app.title[0].value == "Outreach"
     assert _table(app, "Name")["Customer ID"].str.startswith("PA1102").all()
+
+
+def test_the_plan_tab_asks_for_visits_and_shows_the_detectable_effect(monkeypatch, model_url):
+    app = _signed_in(monkeypatch, model_url, "plan", "outreach")
+    assert app.number_input(key="outreach_plan_weeks").value == 4
+    app.button(key="outreach_plan_make").click().run()  # every office at 0 visits a week
+    assert not app.exception
+    assert any("no visits to plan" in e.value for e in app.error)

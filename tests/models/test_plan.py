@@ -181,3 +181,23 @@ def test_stored_plan_is_lists_with_control_within_capacity(scored):  # noqa: F81
             plan_outreach(conn, TP, capacity(1, 5), weeks=2, settings=SETTINGS)
         own, _ = plan_outreach(conn, TP, capacity(1, 5).iloc[:1], weeks=1, settings=SETTINGS, store=False)
     assert set(own["office_code"]) == {"PA1101"} and own["list_id"].isna().all()
+
+
+def test_summary_counts_visits_and_the_detectable_effect():
+    plan = pd.DataFrame(
+        {
+            "office_code": ["PA1101"] * 4 + ["PA1102"],
+            "is_control": [False, False, False, True, False],
+            "expected_gain": [0.1, 0.2, 0.3, 0.4, np.nan],
+            "score": [0.9] * 5,
+        }
+    )
+    summary = plan_summary(plan, capacity(3, 2), weeks=1).set_index("office_code")
+    assert summary.loc["PA1101", ["visits_available", "visits_planned", "control"]].tolist() == [3, 3, 1]
+    assert summary.loc["PA1101", "expected_conversions"] == pytest.approx(
+        0.6
+    )  # the control's gain not counted
+    # 3 visited, 1 control, 10% converting alone: 2.801585 × √(0.09 × (1/3 + 1))
+    assert summary.loc["PA1101", "detectable"] == pytest.approx(2.801585 * np.sqrt(0.09 * 4 / 3), abs=1e-5)
+    assert np.isinf(summary.loc["PA1102", "detectable"])  # no control: nothing can be measured
+    assert pd.isna(summary.loc["PA1102", "expected_conversions"])
