@@ -154,19 +154,23 @@ def plan_outreach(
     settings: ModelSettings = ModelSettings(),
     store: bool = True,
     lang: str = "vi",
+    use_uplift: bool = True,
 ) -> tuple[pd.DataFrame, str]:
     """The plan (PLAN_COLUMNS + is_control) for the offices in `capacity` and the ranking used.
 
     With `store`, each office's households become an outreach list (control held back and recorded),
-    so the plan's effect can be measured like any list's.
+    so the plan's effect can be measured like any list's. `use_uplift=False` ranks by propensity even
+    where an uplift model exists (to compare the two).
     """
+    from models.waves import predict_uplift  # the uplift model reads histories: loaded only when planning
+
     viewer.require("outreach")
     capacity = check_capacity(capacity, visible_offices(conn, viewer)["code"].tolist())
     candidates = outreach.outreach_candidates(conn, viewer, None, settings=settings)
     candidates = candidates[candidates["office_code"].isin(capacity["office_code"])]
     if candidates.empty:
         raise outreach.OutreachError("no scored household left to plan for these offices")
-    uplift = None  # no uplift model yet: propensity order
+    uplift = predict_uplift(conn, candidates["customer_key"].to_numpy()) if use_uplift else None
     ranked, ranked_by = rank_candidates(
         candidates, uplift, pooled_effect(outreach.list_effects(conn, viewer))
     )

@@ -156,7 +156,8 @@ def test_capacity_file_reads_csv_with_a_bom_and_xlsx():
     assert check_capacity(capacity(1, 2), OFFICES)["office_code"].tolist() == ["PA1101", "PA1102"]
 
 
-def test_stored_plan_is_lists_with_control_within_capacity(scored):  # noqa: F811
+def test_stored_plan_is_lists_with_control_within_capacity(scored, monkeypatch, tmp_path):  # noqa: F811
+    monkeypatch.setenv("CASHLESS_MODELS_DIR", str(tmp_path / "models"))  # no uplift model there
     engine, _ = scored
     with engine.begin() as conn:
         # PA1101 has K01, K02, K03, K04, K06 scored; 1 visit a week for 2 weeks, control share 0.2
@@ -201,3 +202,34 @@ def test_summary_counts_visits_and_the_detectable_effect():
     assert summary.loc["PA1101", "detectable"] == pytest.approx(2.801585 * np.sqrt(0.09 * 4 / 3), abs=1e-5)
     assert np.isinf(summary.loc["PA1102", "detectable"])  # no control: nothing can be measured
     assert pd.isna(summary.loc["PA1102", "expected_conversions"])
+
+
+class PhoneLearner:
+    """A stand-in uplift model: a visit moves households with a phone by 0.1, others not at all."""
+
+    def predict(self, features: pd.DataFrame) -> np.ndarray:
+        return features["has_phone"].astype(float).to_numpy() * 0.1
+
+
+def test_plan_ranks_by_uplift_once_a_model_is_saved(scored, monkeypatch, tmp_path):  # noqa: F811
+    import joblib
+
+    from cashless.settings import ModelSettings
+    from models.waves import UPLIFT_FILE
+
+    (tmp_path / "models").mkdir()
+    monkeypatch.setenv("CASHLESS_MODELS_DIR", str(tmp_path / "models"))
+    joblib.dump({"learner": PhoneLearner(), "settings": ModelSettings()}, tmp_path / "models" / UPLIFT_FILE)
+    engine, _ = scored
+    with engine.begin() as conn:
+        plan, by = plan_outreach(conn, PLANNER, capacity(2, 1), weeks=1, settings=SETTINGS, store=False)
+        by_score, _ = plan_outreach(
+            conn, PLANNER, capacity(2, 1), weeks=1, settings=SETTINGS, store=False, use_uplift=False
+        )
+    assert by == "uplift" and plan["ranked_by"].eq("uplift").all()
+    office = plan[plan["office_code"] == "PA1101"]
+    # K01, K02, K03 and K06 have a phone (gain 0.1), K04 has none: it is never picked before them
+    assert "K04" not in set(office["customer_id"])
+    assert set(office["expected_gain"]) == {0.1}
+    assert plan.loc[plan["office_code"] == "PA1102", "expected_gain"].tolist() == [0.0]  # K07: no phone
+    assert by_score["customer_id"].tolist()[:3] == ["K01", "K02", "K03"]  # the scores' order
