@@ -123,6 +123,7 @@ def write_plan(engine, viewer, args) -> None:
             outreach_record(conn, viewer, int(rows["list_id"].iloc[0]), fmt, args.output.name, len(rows))
     summary = plan_summary(plan, capacity, args.weeks)
     print(f"{args.weeks}-week plan, households ranked by {ranked_by}, scores of {latest[1].isoformat()}:")
+    summary["detectable"] = summary["detectable"].map(lambda v: f"{v:.1%}")
     print(summary.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
     print(f"{int((~plan['is_control']).sum()):,} visits written to {args.output}")
 

@@ -234,3 +234,22 @@ def test_forecast_errors_are_one_line(loaded_url):
     assert done.returncode == 1 and "--to must be after" in done.stderr and "Traceback" not in done.stderr
     done = run(["forecast", "backtest"], loaded_url, check=False)
     assert done.returncode == 1 and "at least 13 month ends" in done.stderr
+
+
+def test_outreach_plan_needs_scores_and_a_capacity_file(loaded_url, tmp_path):
+    capacity = tmp_path / "capacity.csv"
+    out = tmp_path / "plan.csv"
+    done = run(
+        ["outreach", "plan", "--capacity", str(capacity), "--weeks", "4", "-o", str(out)],
+        loaded_url,
+        check=False,
+    )
+    assert done.returncode == 1 and "no such file" in done.stderr
+    capacity.write_text("office_code,visits_per_week\nPA1101,5\n")
+    done = run(
+        ["outreach", "plan", "--capacity", str(capacity), "--weeks", "4", "-o", str(out)],
+        loaded_url,
+        check=False,
+    )
+    assert done.returncode == 1 and "no scores yet" in done.stderr and "Traceback" not in done.stderr
+    assert not out.exists()
