@@ -704,6 +704,70 @@ TEXT = {
         "Mật khẩu dùng một lần của {user}: `{password}` (chỉ hiện lần này; phải đổi khi đăng nhập).",
         "One-time password for {user}: `{password}` (shown only now; to be changed at sign-in).",
     ),
+    # --- plan ---
+    "fc_title": ("Dự báo đến {day}", "Forecast to {day}"),
+    "fc_actual": ("Thực tế", "Actual"),
+    "fc_forecast": ("Dự báo", "Forecast"),
+    "fc_band80": ("Khoảng 80%", "80% range"),
+    "fc_band95": ("Khoảng 95%", "95% range"),
+    "fc_none": (
+        "Chưa đủ số liệu cuối tháng để dự báo đến cuối năm đã chọn.",
+        "Not enough month-end figures to forecast to the end of the chosen year.",
+    ),
+    "fc_outlook": ("Khả năng đạt kế hoạch theo dự báo", "Chance of meeting each target, from the forecast"),
+    "fc_caption": (
+        "Dự báo số khách hàng hoạt động và không dùng tiền mặt của từng điện lực (mô hình ETS), toàn tỉnh "
+        "là tổng các điện lực. Khả năng đạt = tỷ lệ các kịch bản mô phỏng đạt kế hoạch vào cuối kỳ.",
+        "Active and cashless customers forecast per office (ETS); the province is the sum of its offices. "
+        "Chance = the share of simulated paths that reach the target at the period's end.",
+    ),
+    "forecast_rate": ("Dự báo cuối kỳ", "Forecast at period end"),
+    "lo80": ("Cận dưới 80%", "80% low"),
+    "hi80": ("Cận trên 80%", "80% high"),
+    "chance": ("Khả năng đạt", "Chance of meeting"),
+    "pace_needed": ("Cần mỗi tuần", "Needed per week"),
+    "pace_expected": ("Dự báo mỗi tuần", "Expected per week"),
+    "w_forecast_sentence": (
+        "Ở tốc độ hiện tại, {office} đạt {low}–{high} vào {day}, kế hoạch {target}.",
+        "At the current pace, {office} reaches {low}–{high} by {day}, plan {target}.",
+    ),
+    "o_tab_plan": ("Kế hoạch theo năng lực", "Plan within capacity"),
+    "o_plan_help": (
+        "Nhập số lượt thăm mỗi tuần của từng điện lực. Mỗi điện lực nhận các hộ có lợi ích dự kiến cao nhất, "
+        "không vượt quá số lượt thăm; {share} danh sách được giữ lại làm nhóm đối chứng.",
+        "Enter each office's visits per week. Each office gets the households with the highest expected "
+        "gain, never more than its visits; {share} of each list is held back as the control group.",
+    ),
+    "o_visits_per_week": ("Lượt thăm mỗi tuần", "Visits per week"),
+    "o_plan_weeks": ("Số tuần", "Weeks"),
+    "o_make_plan": ("Lập kế hoạch", "Make the plan"),
+    "o_plan_made": ("Đã lập kế hoạch; các hộ được xếp theo {by}.", "Plan made; households ranked by {by}."),
+    "o_ranked_by_uplift": (
+        "mô hình tác động (hộ mà chuyến thăm giúp chuyển đổi nhiều nhất)",
+        "the uplift model (households a visit moves most)",
+    ),
+    "o_ranked_by_propensity": (
+        "điểm khả năng chưa chuyển đổi (chưa có mô hình tác động)",
+        "the propensity score (no uplift model yet)",
+    ),
+    "visits_per_week": ("Lượt thăm/tuần", "Visits/week"),
+    "visits_available": ("Lượt thăm có thể", "Visits available"),
+    "visits_planned": ("Lượt thăm đã xếp", "Visits planned"),
+    "control": ("Nhóm đối chứng", "Control"),
+    "expected_conversions": ("Chuyển đổi thêm dự kiến", "Expected extra conversions"),
+    "detectable": ("Tác động nhỏ nhất phát hiện được", "Smallest detectable effect"),
+    "o_detectable": ("Tác động nhỏ nhất phát hiện được", "Smallest detectable effect"),
+    "o_power_caption": (
+        "Tác động nhỏ nhất phát hiện được: chênh lệch chuyển đổi mà danh sách với số hộ này phát hiện được "
+        "với xác suất 80% (mức ý nghĩa 5%, hai phía). Tác động thật nhỏ hơn mức này thường không phân biệt "
+        "được với may rủi.",
+        "Smallest detectable effect: the difference in conversion a list of this size detects with 80% "
+        "power (5% significance, two-sided). A true effect smaller than this is usually lost in chance.",
+    ),
+    "w_forecast_sentence_no_target": (
+        "Ở tốc độ hiện tại, {office} đạt {low}–{high} vào {day}.",
+        "At the current pace, {office} reaches {low}–{high} by {day}.",
+    ),
 }
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from cashless.settings import DEMO_PASSWORD, DEMO_TARGETS_CSV, DEMO_USERS, GENERATED_DIR
 from cli import kpi, model
 from cli.common import open_engine
@@ -41,7 +43,30 @@ def run(args) -> int:
     kpi.print_kpi(engine, by="province")
     model.train(engine)
     model.score(engine)
+    simulate_outreach_waves(engine)
     return 0
+
+
+def simulate_outreach_waves(engine) -> None:
+    """Three past outreach waves with control groups and outcomes, then the uplift model learnt from them.
+
+    Only on a warehouse without lists (a second `cashless demo` leaves them as they are).
+    """
+    from models.waves import learn_uplift, simulate_waves
+    from warehouse.access import operator
+    from warehouse.metrics import data_period
+
+    with engine.connect() as conn:
+        if conn.exec_driver_sql("SELECT COUNT(*) FROM outreach_lists").scalar():
+            print("outreach lists already recorded: no demo waves added")
+            return
+        last = data_period(conn)[1]
+    month_end = pd.Timestamp(last).to_period("M").to_timestamp(how="end").normalize()
+    cutoffs = [(month_end - pd.offsets.MonthEnd(months)).date() for months in (9, 6, 3)]
+    made = simulate_waves(engine, operator(), cutoffs)
+    print(f"demo outreach waves: {len(made)} lists on {', '.join(d.isoformat() for d in cutoffs)}")
+    evaluation = learn_uplift(engine, operator())
+    model.print_uplift(evaluation)
 
 
 def claim_demo_database(engine) -> None:

@@ -120,3 +120,25 @@ def print_report(run: dict) -> None:
     importance = pd.DataFrame(report["importance"])
     print("permutation importance (drop in ROC-AUC on the backtest when a feature is shuffled):")
     print(importance.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    from models.waves import saved_uplift
+
+    saved = saved_uplift()
+    if saved is None:
+        print("uplift: no model yet (it is learnt from recorded outreach waves); plans rank by propensity")
+    else:
+        print_uplift(saved["evaluation"])
+
+
+def print_uplift(evaluation: dict) -> None:
+    """Each wave's effect with its Newcombe–Wilson interval and power, and the rankings on the held-out wave."""
+    waves = pd.DataFrame(evaluation["waves"])
+    print("outreach waves: conversion of contacted minus control H months on (95% Newcombe–Wilson interval;")
+    print("detectable = the smallest effect the wave detects with 80% power, 5% two-sided):")
+    print(waves.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    print(
+        f"uplift model (T-learner) trained on the waves of {', '.join(evaluation['trained_on'])}, "
+        f"evaluated on {evaluation['held_out_wave']} ({evaluation['households']:,} households), "
+        "95% bootstrap intervals:"
+    )
+    rankings = pd.DataFrame(evaluation["rankings"]).rename(columns={"uplift_at_k": "uplift@10%"})
+    print(rankings.to_string(index=False, float_format=lambda v: f"{v:.4f}"))

@@ -128,6 +128,31 @@ def target_status(viewer: Viewer, as_of: dt.date, year: int, office: str | None)
 
 
 @st.cache_data(ttl=TTL)
+def forecast_outlook(
+    viewer: Viewer, as_of: dt.date, year: int, office: str | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The fan chart's frame for `office` (or the province) and the outlook of every open target of `year`."""
+    from models.forecast import fan_frame, forecast_to, target_outlook
+
+    with engine().connect() as conn:
+        actuals, forecast = forecast_to(conn, as_of, dt.date(year, 12, 31), viewer=viewer)
+        status = targets.target_status(conn, as_of, year, office, viewer=viewer)
+    code = office or viewer.office_code or metrics.PROVINCE
+    return fan_frame(actuals, forecast, code), target_outlook(status, forecast, as_of)
+
+
+@st.cache_data(ttl=TTL)
+def year_end_outlook(viewer: Viewer, as_of: dt.date) -> pd.DataFrame:
+    """Per office: the forecast's 80% range on 31/12 and the year's target (the weekly review's sentences)."""
+    from models.forecast import forecast_to
+    from models.forecast import year_end_outlook as outlook
+
+    with engine().connect() as conn:
+        forecast = forecast_to(conn, as_of, dt.date(as_of.year, 12, 31), viewer=viewer)[1]
+        return outlook(forecast, targets.target_status(conn, as_of, as_of.year, viewer=viewer), as_of)
+
+
+@st.cache_data(ttl=TTL)
 def planned_targets(viewer: Viewer, years: tuple[int, ...], office: str | None) -> pd.DataFrame:
     with engine().connect() as conn:
         return targets.planned_targets(conn, list(years), office, viewer=viewer)
@@ -313,6 +338,32 @@ def create_list(viewer: Viewer, office: str, top: int, **filters) -> dict:
         made = outreach.create_list(conn, viewer, office, top, **filters)
     clear()
     return made
+
+
+def make_plan(viewer: Viewer, capacity: pd.DataFrame, weeks: int, language: str) -> dict:
+    """Make the plan's lists (stored, control held back) and its files; what the plan tab shows."""
+    from models.plan import plan_bytes, plan_outreach, plan_summary
+
+    with writing(engine()) as conn:
+        plan, ranked_by = plan_outreach(conn, viewer, capacity, weeks, lang=language)
+    clear()
+    contacted = plan[~plan["is_control"]].groupby("list_id").size()
+    return {
+        "ranked_by": ranked_by,
+        "summary": plan_summary(plan, capacity, weeks),
+        "files": {fmt: plan_bytes(plan, fmt) for fmt in ("xlsx", "csv")},
+        "list_ids": [int(i) for i in contacted.index],
+        "rows": [int(n) for n in contacted],
+    }
+
+
+def record_plan_export(
+    viewer: Viewer, list_ids: tuple[int, ...], fmt: str, file_name: str, rows: tuple[int, ...]
+) -> None:
+    """Each office's part of a downloaded plan in the audit log, as a list download is."""
+    with writing(engine()) as conn:
+        for list_id, count in zip(list_ids, rows):
+            outreach.record_export(conn, viewer, list_id, fmt, file_name, count)
 
 
 def list_download(

@@ -16,9 +16,11 @@ from sqlalchemy import Connection
 from cashless.formatting import fmt_date, fmt_datetime, fmt_int, fmt_points, fmt_rate, fmt_signed_int
 from cashless.texts import t
 from dashboard.charts import style_chart
+from models.forecast import forecast_to, year_end_outlook
 from models.outreach import list_effects
 from warehouse.access import Viewer, office_names
 from warehouse.metrics import PROVINCE
+from warehouse.targets import target_status
 from warehouse.weekly import WeeklyReview, weekly_review
 
 LISTS_SHOWN = 3  # the latest outreach lists the review reports on
@@ -37,11 +39,16 @@ class Section:
 
 
 def build_sections(
-    review: WeeklyReview, names: dict[str, str], language: str, effects: pd.DataFrame | None = None
+    review: WeeklyReview,
+    names: dict[str, str],
+    language: str,
+    effects: pd.DataFrame | None = None,
+    outlook: pd.DataFrame | None = None,
 ) -> list[Section]:
     """The review's sections in `language` ('vi' or 'en'); `names` maps office codes to names.
 
-    `effects` are the outreach lists' contacted-vs-control results (models.outreach.list_effects).
+    `effects` are the outreach lists' contacted-vs-control results (models.outreach.list_effects);
+    `outlook` the year-end forecast range per office (models.forecast.year_end_outlook).
     """
     offices = review.offices.set_index("office_code")
     scope_code = PROVINCE if PROVINCE in offices.index else offices.index[0]
@@ -55,10 +62,31 @@ def build_sections(
     ]
     if scope_code == PROVINCE:
         sections.append(_offices_section(review, names, language))
+    sections[-1].sentences += _forecast_sentences(outlook, names, language)
     sections.append(_moves_section(review, names, language))
     sections.append(_channels_section(review, language))
     sections.append(_outreach_section(effects, names, language))
     return sections
+
+
+def _forecast_sentences(outlook: pd.DataFrame | None, names: dict[str, str], language: str) -> list[str]:
+    """One sentence per office: the year-end 80% forecast range, and the year's plan when there is one."""
+    if outlook is None or outlook.empty:
+        return []
+    sentences = []
+    for _, row in outlook[outlook["office_code"] != PROVINCE].iterrows():
+        values = {
+            "office": names.get(row["office_code"], row["office_code"]),
+            "low": f"{row['lo80'] * 100:.0f}",
+            "high": f"{row['hi80'] * 100:.0f}%",
+            "day": fmt_date(row["day"], language),
+        }
+        if pd.isna(row["target_rate"]):
+            sentences.append(t("w_forecast_sentence_no_target", language, **values))
+        else:
+            target = f"{row['target_rate'] * 100:.0f}%"
+            sentences.append(t("w_forecast_sentence", language, target=target, **values))
+    return sentences
 
 
 def _outreach_section(effects: pd.DataFrame | None, names: dict[str, str], language: str) -> Section:
@@ -470,11 +498,16 @@ class WeeklyReport:
 
 
 def compose_report(
-    review: WeeklyReview, names: dict[str, str], effects: pd.DataFrame | None, language: str, source: str
+    review: WeeklyReview,
+    names: dict[str, str],
+    effects: pd.DataFrame | None,
+    language: str,
+    source: str,
+    outlook: pd.DataFrame | None = None,
 ) -> WeeklyReport:
     """The review in `language` from its gathered figures; `source` is the (masked) database shown in the footer."""
     title, footer = title_and_footer(review, source, language)
-    return WeeklyReport(title, build_sections(review, names, language, effects), footer)
+    return WeeklyReport(title, build_sections(review, names, language, effects, outlook), footer)
 
 
 def title_and_footer(review: WeeklyReview, source: str, language: str) -> tuple[str, str]:
@@ -490,4 +523,6 @@ def gather_report(
     """Read the review's figures for `viewer` as of `as_of` and compose it (the CLI's path; the page reads through its caches)."""
     review = weekly_review(conn, as_of, viewer)
     effects = list_effects(conn, viewer, measured_on=as_of)
-    return compose_report(review, office_names(conn, viewer), effects, language, source)
+    forecast = forecast_to(conn, as_of, dt.date(as_of.year, 12, 31), viewer)[1]
+    outlook = year_end_outlook(forecast, target_status(conn, as_of, as_of.year, viewer=viewer), as_of)
+    return compose_report(review, office_names(conn, viewer), effects, language, source, outlook)

@@ -26,6 +26,7 @@ from cashless.settings import ModelSettings
 from cashless.texts import OUTCOMES
 from models.export import build_sheet, sheet_bytes
 from models.runs import latest_scores
+from models.uplift import detectable_effect, newcombe_interval
 from warehouse import access, metrics
 from warehouse.access import Viewer, office_filter
 from warehouse.bulk import fetch_frame
@@ -157,17 +158,36 @@ def create_list(
     candidates = outreach_candidates(conn, viewer, scope, limit=top, settings=settings, **filters)
     if candidates.empty:
         raise OutreachError(f"no household of {scope} left to list with these filters")
+    made = store_list(conn, viewer, scope, candidates, settings, seed, filters)
+    made.pop("control_mask")
+    return made
+
+
+def store_list(
+    conn: Connection,
+    viewer: Viewer,
+    office: str,
+    candidates: pd.DataFrame,
+    settings: ModelSettings = ModelSettings(),
+    seed: int | None = None,
+    filters: dict | None = None,
+) -> dict:
+    """Store `candidates` (in visiting order) as a list of `office` with the control share held back.
+
+    The seed defaults to settings.seed + the list's id; the summary carries the control mask.
+    """
+    latest = latest_scores(conn)
     list_id = conn.execute(
         insert(outreach_lists).values(
             created_at=dt.datetime.now(),
             created_by=viewer.username,
-            office_code=scope,
+            office_code=office,
             model_version=latest[0],
             as_of=latest[1],
             households=len(candidates),
             control_share=settings.control_share,
             seed=0,
-            filters=json.dumps({k: v for k, v in filters.items() if v}, ensure_ascii=False),
+            filters=json.dumps({k: v for k, v in (filters or {}).items() if v}, ensure_ascii=False),
         )
     ).inserted_primary_key[0]
     seed = settings.seed + list_id if seed is None else seed
@@ -190,13 +210,14 @@ def create_list(
     )
     return {
         "list_id": int(list_id),
-        "office_code": scope,
+        "office_code": office,
         "households": len(candidates),
         "control": int(control.sum()),
         "contacted": int((~control).sum()),
         "seed": int(seed),
         "model_version": latest[0],
         "as_of": latest[1],
+        "control_mask": control,
     }
 
 
@@ -356,15 +377,15 @@ def list_effects(
 
     A household converted if it is cashless at the end of `measured_on` (default: the last day with
     data); households whose contract ended by then are left out of both groups. The difference comes
-    with a 95% interval (normal approximation for two proportions). Counts only, no personal data, so
-    any role may read them for the offices it sees (the executives' weekly review does).
+    with a 95% Newcombe–Wilson interval and the smallest effect the list can detect (80% power, 5%
+    two-sided). Counts only, no personal data, so any role may read them for the offices it sees.
     """
     scope = access.office_scope(viewer, office)
     measured_on = measured_on or metrics.data_period(conn)[1]
     columns = [
         "list_id", "office_code", "created_at", "as_of", "measured_on", "days",
         "contacted", "contacted_converted", "contacted_rate",
-        "control", "control_converted", "control_rate", "difference", "ci_low", "ci_high",
+        "control", "control_converted", "control_rate", "difference", "ci_low", "ci_high", "detectable",
         *[f"outcome_{code}" for code in OUTCOMES],
     ]  # fmt: skip
     if measured_on is None:
@@ -407,10 +428,15 @@ def measure_effects(members: pd.DataFrame, measured_on: dt.date) -> pd.DataFrame
     with np.errstate(invalid="ignore", divide="ignore"):
         p1 = table["contacted_converted"] / table["contacted"]
         p0 = table["control_converted"] / table["control"]
-        half = 1.96 * np.sqrt(p1 * (1 - p1) / table["contacted"] + p0 * (1 - p0) / table["control"])
     table["contacted_rate"], table["control_rate"] = p1, p0
     table["difference"] = p1 - p0
-    table["ci_low"], table["ci_high"] = table["difference"] - half, table["difference"] + half
+    table["ci_low"], table["ci_high"] = newcombe_interval(
+        table["contacted_converted"], table["contacted"], table["control_converted"], table["control"]
+    )
+    pooled = (table["contacted_converted"] + table["control_converted"]) / (
+        table["contacted"] + table["control"]
+    )
+    table["detectable"] = detectable_effect(table["contacted"], table["control"], pooled)
     outcomes = members.groupby(["list_id", "outcome"]).size().unstack()
     for code in OUTCOMES:
         table[f"outcome_{code}"] = (

@@ -16,6 +16,7 @@ from cashless.texts import BANDS, CUSTOMER_TYPES, OUTCOMES, REASONS, text
 from dashboard import data, filters
 from dashboard.charts import style_chart
 from dashboard.i18n import lang, t
+from dashboard.plan_panel import show_plan_form
 from dashboard.tables import show_table
 from models.export import SheetError
 from models.outreach import OutreachError
@@ -80,7 +81,7 @@ def household_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 SCORE_COLUMN = {"o_score": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="percent")}
 
-candidates_tab, lists_tab = st.tabs([t("o_tab_candidates"), t("o_tab_lists")])
+candidates_tab, plan_tab, lists_tab = st.tabs([t("o_tab_candidates"), t("o_tab_plan"), t("o_tab_lists")])
 
 # households to visit, and a new list ----------------------------------------------------------------------
 with candidates_tab:
@@ -157,6 +158,10 @@ with candidates_tab:
         )
         downloads(made["list_id"], "outreach_new")
 
+# a plan within each office's visit capacity --------------------------------------------------------------
+with plan_tab:
+    show_plan_form(viewer, names, settings.control_share)
+
 # lists made: contacted vs control, outcomes -------------------------------------------------------------
 with lists_tab:
     effects = data.list_effects(viewer, office)
@@ -165,6 +170,7 @@ with lists_tab:
         st.stop()
     st.subheader(t("o_effects"))
     st.caption(t("o_effects_caption"))
+    st.caption(t("o_power_caption"))
     groups = pd.concat(
         [
             effects.assign(group=t("o_group_contacted"), rate=effects["contacted_rate"]),
@@ -195,6 +201,7 @@ with lists_tab:
             "o_difference": "points",
             "o_ci_low": "points",
             "o_ci_high": "points",
+            "o_detectable": "points",
         },
         "outreach_effects.csv",
         "outreach_effects",

@@ -8,6 +8,7 @@ import streamlit as st
 from cashless.formatting import fmt_int, fmt_points, fmt_rate, fmt_signed_int
 from dashboard import data, filters
 from dashboard.charts import style_chart
+from dashboard.forecast_panel import show_forecast
 from dashboard.i18n import lang, t
 from dashboard.tables import show_table
 from warehouse.metrics import PROVINCE, month_ends
@@ -185,3 +186,6 @@ show_table(
     f"kpi_{scope_code}_{as_of}.csv",
     "overview_offices",
 )
+
+# forecast to the year end ------------------------------------------------------------------------
+show_forecast(viewer, as_of, as_of.year, office, "overview")

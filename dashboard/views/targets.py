@@ -10,6 +10,7 @@ import streamlit as st
 
 from cashless.formatting import fmt_int, fmt_rate
 from dashboard import data, filters
+from dashboard.forecast_panel import show_forecast
 from dashboard.i18n import lang, t
 from dashboard.tables import show_table
 from warehouse.metrics import PROVINCE
@@ -93,6 +94,9 @@ else:
         "targets_status",
     )
 st.caption(t("status_rule", days=PACE_WINDOW_DAYS, margin=fmt_rate(AT_RISK_MARGIN, lang()).rstrip("%")))
+
+# forecast: fan chart, chance of meeting each target, pace needed vs expected -----------------------------
+show_forecast(viewer, as_of, year, office, "targets")
 
 # editing ------------------------------------------------------------------------------------------
 if not viewer.can("edit_targets"):

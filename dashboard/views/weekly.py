@@ -16,7 +16,12 @@ as_of = filters.as_of()
 review = data.weekly_review(viewer, as_of)
 names = data.office_names(viewer)
 report = compose_report(
-    review, names, data.list_effects(viewer, None, as_of), lang(), shown_url(data.engine())
+    review,
+    names,
+    data.list_effects(viewer, None, as_of),
+    lang(),
+    shown_url(data.engine()),
+    data.year_end_outlook(viewer, as_of),
 )
 sections, title, footer = report.sections, report.title, report.footer
 st.subheader(title)

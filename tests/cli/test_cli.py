@@ -230,3 +230,46 @@ def test_channels_map_from_the_command_line_recomputes_from_first_use(tmp_path):
     assert "every raw channel name is in the catalog" in run(["channels", "unknown"], url).stdout
     again = run(["channels", "map", "smartpay", "--category", "bank"], url, check=False)
     assert again.returncode == 1 and "already in the catalog" in again.stderr
+
+
+def test_forecast_csv_is_the_contract(loaded_url):
+    out = run(
+        ["forecast", "--as-of", "2025-02-28", "--to", "2025-04-30", "--format", "csv"], loaded_url
+    ).stdout
+    lines = out.splitlines()
+    assert lines[0].startswith("office_code,month,cashless_rate,lo80,hi80,lo95,hi95")
+    assert [line.split(",")[1] for line in lines[1:] if line.startswith("ALL,")] == [
+        "2025-03-31",
+        "2025-04-30",
+    ]
+    assert len(lines) == 1 + 2 * (7 + 1)  # seven offices and the province, two month ends
+    rate = lines[-1].split(",")[2]
+    assert len(rate.split(".")[1]) == 6
+    province = run(["forecast", "--as-of", "2025-02-28", "--by", "province", "--format", "json"], loaded_url)
+    assert {row["office_code"] for row in json.loads(province.stdout)["rows"]} == {"ALL"}
+
+
+def test_forecast_errors_are_one_line(loaded_url):
+    done = run(["forecast", "--as-of", "2025-02-28", "--to", "2025-01-15"], loaded_url, check=False)
+    assert done.returncode == 1 and "--to must be after" in done.stderr and "Traceback" not in done.stderr
+    done = run(["forecast", "backtest"], loaded_url, check=False)
+    assert done.returncode == 1 and "at least 13 month ends" in done.stderr
+
+
+def test_outreach_plan_needs_scores_and_a_capacity_file(loaded_url, tmp_path):
+    capacity = tmp_path / "capacity.csv"
+    out = tmp_path / "plan.csv"
+    done = run(
+        ["outreach", "plan", "--capacity", str(capacity), "--weeks", "4", "-o", str(out)],
+        loaded_url,
+        check=False,
+    )
+    assert done.returncode == 1 and "no such file" in done.stderr
+    capacity.write_text("office_code,visits_per_week\nPA1101,5\n")
+    done = run(
+        ["outreach", "plan", "--capacity", str(capacity), "--weeks", "4", "-o", str(out)],
+        loaded_url,
+        check=False,
+    )
+    assert done.returncode == 1 and "no scores yet" in done.stderr and "Traceback" not in done.stderr
+    assert not out.exists()

@@ -358,3 +358,16 @@ def test_a_targets_import_shows_at_once_in_the_grid(monkeypatch, tmp_path):
     assert "Đã nhập 1 kế hoạch." in _text(app)
     grid = app.dataframe[0].value  # read again after the import: PA1103's year is in it
     assert (grid == "90,00% ●").to_numpy().sum() == 1
+
+
+def test_targets_page_and_overview_show_the_forecast_and_the_chance_per_target(monkeypatch, fixture_url):
+    app = _signed_in(monkeypatch, fixture_url, "admin")
+    app.switch_page("views/targets.py").run()
+    assert not app.exception
+    assert "Dự báo đến 31/12/2025" in _text(app)
+    outlook = app.dataframe[2].value  # after the grid and the period detail
+    assert {"Khả năng đạt", "Cần mỗi tuần", "Dự báo mỗi tuần"} <= set(outlook.columns)
+    assert set(outlook["Kỳ"]) >= {"2025", "2025-12"}  # open periods only: March on (as of 05/03)
+    app.switch_page("views/overview.py").run()
+    assert not app.exception
+    assert "Dự báo đến 31/12/2025" in _text(app)

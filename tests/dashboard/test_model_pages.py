@@ -160,3 +160,11 @@ def test_a_link_to_outreach_picks_its_office_and_communes(monkeypatch, model_url
     shown = _table(app, "Commune")
     assert set(shown["Commune"]) <= set(names) and shown["Customer ID"].str.startswith("PA1102").all()
     assert app.query_params["commune"] == names
+
+
+def test_the_plan_tab_asks_for_visits_and_shows_the_detectable_effect(monkeypatch, model_url):
+    app = _signed_in(monkeypatch, model_url, "plan", "outreach")
+    assert app.number_input(key="outreach_plan_weeks").value == 4
+    app.button(key="outreach_plan_make").click().run()  # every office at 0 visits a week
+    assert not app.exception
+    assert any("no visits to plan" in e.value for e in app.error)

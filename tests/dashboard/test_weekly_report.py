@@ -101,3 +101,23 @@ def test_pdf_is_a4_with_the_report(review):
     sections = build_sections(figures, names, "vi", EFFECT)
     pdf = render_pdf(render_html(sections, *title_and_footer(figures, "x", "vi"), "vi"))
     assert pdf.startswith(b"%PDF-") and b"/MediaBox [0 0 595" in pdf  # A4 is 595 x 842 points
+
+
+def test_one_forecast_sentence_per_office(review):
+    figures, names = review
+    outlook = pd.DataFrame(
+        {
+            "office_code": ["ALL", "PA1101", "PA1102"],
+            "day": [dt.date(2025, 12, 31)] * 3,
+            "lo80": [0.60, 0.5512, 0.70],
+            "hi80": [0.70, 0.6149, 0.80],
+            "target_rate": [0.75, 0.70, None],
+        }
+    )
+    text = _sentences(build_sections(figures, names, "vi", outlook=outlook))
+    assert "Ở tốc độ hiện tại, Điện lực TP Tuyên Quang đạt 55–61% vào 31/12/2025, kế hoạch 70%." in text
+    assert "Ở tốc độ hiện tại, Điện lực Yên Sơn đạt 70–80% vào 31/12/2025." in text
+    assert text.count("Ở tốc độ hiện tại") == 2  # offices only, not the province
+    english = _sentences(build_sections(figures, names, "en", outlook=outlook))
+    assert "At the current pace, Điện lực Yên Sơn reaches 70–80% by 2025-12-31." in english
+    assert "Ở tốc độ" not in _sentences(build_sections(figures, names, "vi"))

@@ -17,6 +17,7 @@ from etl.load import load_files
 from models import outreach
 from models.export import read_returned_sheet
 from models.outreach import OutreachError, split_control
+from models.uplift import newcombe_interval
 from tests.models.fixture import CUTOFF, write_files
 from warehouse.access import AccessDenied, Viewer, audit_entries
 from warehouse.schema import model_runs, outreach_lists, outreach_members, scores
@@ -214,3 +215,8 @@ def test_effect_compares_contacted_and_control_conversion_from_payments(scored):
     assert (row["control"], row["control_converted"]) == tuple(expected.loc[True])
     assert row["difference"] == pytest.approx(row["contacted_rate"] - row["control_rate"])
     assert row["days"] == (dt.date(2025, 4, 30) - CUTOFF).days
+    low, high = newcombe_interval(
+        row["contacted_converted"], row["contacted"], row["control_converted"], row["control"]
+    )
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high))  # Newcombe–Wilson, not Wald
+    assert row["detectable"] > 0
