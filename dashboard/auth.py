@@ -263,7 +263,8 @@ def _base_path() -> str:
 def _here() -> str:
     """This page's path and query, to come back to after the cookie round trip."""
     path = urlparse(st.context.url or "").path or "/"
-    query = urlencode(st.query_params.to_dict())
+    # every value of a repeated parameter (a link's communes), not only the last one
+    query = urlencode([(name, value) for name in st.query_params for value in st.query_params.get_all(name)])
     return f"{path}?{query}" if query else path
 
 

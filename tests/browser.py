@@ -108,10 +108,10 @@ def open_page(page, title: str) -> None:
 def shown_text(page) -> str:
     """What the page shows: its visible text plus the cells of its tables (drawn on a canvas, so
     read from the grid's accessible copy, which holds the unformatted values)."""
-    tables = page.locator("[data-testid=stDataFrame] table")
-    return "\n".join(
-        [page.inner_text("body"), *(tables.nth(i).text_content() for i in range(tables.count()))]
-    )
+    # all_text_contents reads the tables there are now: counting first, then reading each, raced a
+    # rerun that replaced them (a 30 s wait for a table that had gone)
+    tables = page.locator("[data-testid=stDataFrame] table").all_text_contents()
+    return "\n".join([page.inner_text("body"), *tables])
 
 
 def page_errors(page) -> list[str]:

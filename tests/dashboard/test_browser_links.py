@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+from urllib.parse import quote_plus, urlencode
 
 import openpyxl
 import pytest
@@ -20,7 +21,7 @@ from tests.browser import (
     sign_in,
     wait_until_idle,
 )
-from warehouse.access import Viewer, audit_entries
+from warehouse.access import Viewer, audit_entries, commune_names
 from warehouse.db import make_engine
 
 from .conftest import PASSWORD
@@ -118,13 +119,35 @@ def test_a_manager_following_a_link_to_another_office_sees_their_own(app_url, pa
     assert "office=PA1102" in page.url and "PA1101" not in page.url
 
 
+def test_a_link_to_outreach_picks_its_office_and_communes(model_url, page):
+    with make_engine(model_url).connect() as conn:
+        names = sorted(set(commune_names(conn, Viewer("x", "admin"), "PA1102").values()) - {""})[:2]
+    assert len(names) == 2
+    query = urlencode([("office", "PA1102"), *(("commune", name) for name in names), ("lang", "en")])
+    with served_app(model_url) as base:
+        page.goto(f"{base}/outreach?{query}")
+        page.get_by_role("button", name="Sign in").wait_for(timeout=60_000)
+        _sign_in_here(page, "plan", ("Username", "Password", "Sign in"))
+        assert [h.inner_text() for h in page.locator("h1").all()] == ["Outreach"]
+        communes = page.locator("[data-testid=stMultiSelect]").first.inner_text().splitlines()
+        assert [line for line in communes[1:] if line.strip()] == names  # the filter holds the two communes
+        assert "office=PA1102" in page.url and all(quote_plus(name) in page.url for name in names)
+        assert page_errors(page) == []
+
+
 def test_a_table_downloads_as_excel_with_numbers(app_url, page):
     sign_in(page, app_url, "admin", PASSWORD)
-    button = page.locator("[data-testid=stDownloadButton] button").filter(has_text="Tải Excel").last
-    with page.expect_download(timeout=60_000) as started:
-        button.click()  # the table by office
-    download = started.value
-    assert download.suggested_filename == "kpi_ALL_2025-02-28.xlsx"
+    buttons = page.locator("[data-testid=stDownloadButton] button").filter(has_text="Tải Excel")
+    buttons.first.wait_for(timeout=60_000)
+    names = []
+    for number in range(buttons.count()):  # the overview has several tables: take the one by office
+        with page.expect_download(timeout=60_000) as started:
+            buttons.nth(number).click()
+        download = started.value
+        names.append(download.suggested_filename)
+        if download.suggested_filename == "kpi_ALL_2025-02-28.xlsx":
+            break
+    assert names[-1] == "kpi_ALL_2025-02-28.xlsx", names
     with open(download.path(), "rb") as file:
         sheet = openpyxl.load_workbook(io.BytesIO(file.read())).active
     header = [cell.value for cell in sheet[1]]

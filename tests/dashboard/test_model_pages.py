@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from cashless.settings import ROOT
 from models.runs import model_run
-from warehouse.access import Viewer, audit_entries, commune_names
+from warehouse.access import Viewer, audit_entries
 from warehouse.db import make_engine
 
 from .conftest import PASSWORD
@@ -136,30 +136,6 @@ def test_a_manager_sees_only_their_office_on_both_pages(monkeypatch, model_url):
     app.switch_page("views/outreach.py").run()
     assert not app.exception and app.title[0].value == "Outreach"
     assert _table(app, "Name")["Customer ID"].str.startswith("PA1102").all()
-
-
-def test_a_link_to_outreach_picks_its_office_and_communes(monkeypatch, model_url):
-    with make_engine(model_url).connect() as conn:
-        names = sorted(set(commune_names(conn, Viewer("x", "admin"), "PA1102").values()) - {""})[:2]
-    assert len(names) == 2
-    monkeypatch.setenv("DATABASE_URL", model_url)
-    import streamlit as st
-
-    st.cache_data.clear()
-    app = AppTest.from_file(APP, default_timeout=120)
-    app.query_params.update({"office": "PA1102", "commune": names, "lang": "en"})
-    app.run()
-    app.switch_page("views/outreach.py").run()  # the link's page, still signed out: the form first
-    assert not app.get("multiselect")
-    app.text_input(key="auth_username").input("plan")
-    app.text_input(key="auth_password").input(PASSWORD)
-    app.button[0].click().run()
-    assert not app.exception, app.exception
-    assert app.title[0].value == "Outreach"
-    assert app.multiselect(key="outreach_communes").value == names
-    shown = _table(app, "Commune")
-    assert set(shown["Commune"]) <= set(names) and shown["Customer ID"].str.startswith("PA1102").all()
-    assert app.query_params["commune"] == names
 
 
 def test_the_plan_tab_asks_for_visits_and_shows_the_detectable_effect(monkeypatch, model_url):
