@@ -13,7 +13,6 @@ MODELS_DIR = DATA_DIR / "models"
 DEFAULT_DB_PATH = DATA_DIR / "cashless.db"
 OFFICES_CSV = DATA_DIR / "offices.csv"
 CHANNELS_CSV = DATA_DIR / "channels.csv"
-COLUMN_ALIASES_CSV = DATA_DIR / "column_aliases.csv"
 DEMO_TARGETS_CSV = DATA_DIR / "demo_targets.csv"
 # The demo's accounts, one per role (README: "Signing in"); never used outside `cashless demo`.
 DEMO_PASSWORD = "cashless-demo"

@@ -9,6 +9,7 @@ a bounded queue, so the loading thread only writes (DESIGN §2, bulk paths).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import queue
 import signal
@@ -26,8 +27,10 @@ import pyarrow as pa
 
 from cashless.settings import ROOT
 from etl.payment_ids import PaymentIdHasher
-from etl.read import FileRejected, RawFile, read_chunks
+from etl.read import FOOTERS, ROW_NUMBER, FileRejected, RawFile, read_chunks
 from etl.validate import positions_in, quarantine_records, validate_customers, validate_payments
+
+ID_TAKEN = "payment_id: transaction id already used for another customer (first one kept)"
 
 STOP_SECONDS = 5.0  # how long a helper gets to finish after its jobs pipe closes
 CHUNKS_AHEAD = 2  # prepared chunks a helper holds while the loading thread writes (bounds its memory)
@@ -35,10 +38,12 @@ CHUNKS_AHEAD = 2  # prepared chunks a helper holds while the loading thread writ
 
 @dataclass(frozen=True)
 class PaymentFacts:
-    """What payment validation needs from the warehouse: loaded customer ids and their keys."""
+    """What payment validation needs from the warehouse: loaded customer ids and their keys, and the
+    day of the load (a payment dated later is a typo)."""
 
     customer_ids: pa.Array
     customer_keys: np.ndarray
+    load_day: dt.date = field(default_factory=dt.date.today)
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,7 @@ class PreparedChunk:
     bad: pd.DataFrame
     channels: list[str] = field(default_factory=list)  # payments: texts the channel codes point into
     repeated: int = 0  # payments: rows dropped because a later row of the chunk has the same id
+    footers: int = 0  # totals rows at the foot of a report, skipped
 
 
 def prepare_file(
@@ -70,13 +76,38 @@ def prepare_file(
 
 def _prepare_payments(raw: RawFile, facts: PaymentFacts, chunk_rows: int) -> Iterator[PreparedChunk]:
     hasher = PaymentIdHasher()
+    owners = pd.Series(dtype=object)  # transaction id -> the customer it first came with in this file
     for chunk in read_chunks(raw, chunk_rows):
-        clean, bad = validate_payments(chunk, facts.customer_ids)
+        footers = chunk.attrs.get(FOOTERS, 0)
+        clean, bad = validate_payments(chunk, facts.customer_ids, facts.load_day)
+        clean, taken, owners = drop_taken_ids(clean, owners)
+        if len(taken):
+            reasons = pd.Series(ID_TAKEN, index=taken)
+            bad = pd.concat([bad, quarantine_records(chunk, pd.Series("payment_id", index=taken), reasons)])
         if clean.empty:
-            yield PreparedChunk(len(chunk), None, bad)
+            yield PreparedChunk(len(chunk), None, bad, footers=footers)
             continue
         rows, channels, repeated = shape_payments(clean, hasher, facts.customer_keys)
-        yield PreparedChunk(len(chunk), rows, bad, channels, repeated)
+        yield PreparedChunk(len(chunk), rows, bad, channels, repeated, footers)
+
+
+def drop_taken_ids(clean: pd.DataFrame, owners: pd.Series) -> tuple[pd.DataFrame, pd.Index, pd.Series]:
+    """Rows whose transaction id came earlier in the file with another customer: never an overwrite.
+
+    Returns the rows kept, the index of the rows dropped, and the owners with this chunk's new ids.
+    """
+    given = clean["payment_id"].notna()
+    if not given.any():
+        return clean, pd.Index([]), owners
+    ids = clean.loc[given, "payment_id"]
+    customers = clean.loc[given, "customer_id"]
+    first = customers.groupby(ids.to_numpy(), sort=False).transform("first")
+    earlier = owners.reindex(ids.to_numpy()).to_numpy()
+    owner = np.where(pd.isna(earlier), first.to_numpy(), earlier)
+    taken = ids.index[customers.to_numpy() != owner]
+    new = ~ids.isin(owners.index)
+    firsts = customers[new].groupby(ids[new].to_numpy(), sort=False).first()
+    return clean.drop(index=taken), taken, pd.concat([owners, firsts])
 
 
 def shape_payments(
@@ -98,6 +129,7 @@ def shape_payments(
             "day": clean["paid_at"].to_numpy().astype("datetime64[D]").astype(np.int64),
             "amount": clean["amount"].to_numpy(dtype=np.int64),
             "channel_code": codes.astype(np.int64),
+            "row_number": clean[ROW_NUMBER].to_numpy(dtype=np.int64),
         }
     )
     return rows, list(channels), int(repeated.sum())
@@ -109,7 +141,9 @@ def _prepare_customers(raw: RawFile, facts: CustomerFacts, chunk_rows: int) -> I
         clean, bad = validate_customers(chunk, facts.office_codes)
         clean, bad = _drop_earlier_ids(chunk, clean, bad, seen)
         seen.append(pa.array(clean["customer_id"].to_numpy(dtype=object), type=pa.string()))
-        yield PreparedChunk(len(chunk), None if clean.empty else clean, bad)
+        yield PreparedChunk(
+            len(chunk), None if clean.empty else clean, bad, footers=chunk.attrs.get(FOOTERS, 0)
+        )
 
 
 def _drop_earlier_ids(chunk, clean, bad, seen: list[pa.Array]) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -438,9 +438,9 @@ PAYMENT_CASES = [
         "save the export as CSV UTF-8",
     ),
     Case(
-        "old_excel.xls",
+        "broken_old_excel.xls",  # a real .xls is read (see the report-shaped cases)
         b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504),
-        rejected="an old Excel .xls workbook; save it as .xlsx or as CSV UTF-8",
+        rejected="not a readable XLS workbook: Cannot detect file format",
     ),
     Case(
         "broken.xlsx",
