@@ -174,8 +174,10 @@ def _footer_rows(frame: pd.DataFrame, raw: RawFile) -> pd.Series:
     """
     by_name = {canonical: header for header, canonical in raw.columns.items()}
     ids = frame[by_name["customer_id"]].astype(str).str.strip()
-    folded_ids = fold_series(ids)
-    candidates = ids.eq("") | folded_ids.str.match(_FOOTER)
+    candidates = ids.eq("")
+    wordy = ~candidates & ~ids.str.contains(r"\d")  # ids have digits; totals words none
+    if wordy.any():
+        candidates[wordy] = fold_series(ids[wordy]).str.match(_FOOTER)
     if not candidates.any():
         return candidates
     rows = frame[candidates].astype(str).apply(lambda column: fold_series(column.str.strip()))
@@ -351,11 +353,9 @@ def _read_sheet(raw: RawFile) -> pd.DataFrame:
     header = ["" if cell is None else str(cell) for cell in rows[raw.header_row]] if rows else []
     width = len(header)
     body = rows[raw.header_row + 1 :]
-    frame = pd.DataFrame(
-        [row[:width] + [""] * (width - len(row)) for row in body] if body else None,
-        columns=range(width),
-        dtype=object,
-    )
+    if set(map(len, body)) - {width}:  # calamine gives a rectangle; anything else is padded or cut
+        body = [row[:width] + [""] * (width - len(row)) for row in body]
+    frame = pd.DataFrame(body or None, columns=range(width), dtype=object)
     frame.columns = header
     positions = {name: header.index(name) for name in raw.columns}
     for position in positions.values():
@@ -369,25 +369,31 @@ def _read_sheet(raw: RawFile) -> pd.DataFrame:
 def _cells_as_text(cells: pd.Series) -> pd.Series:
     """Excel cells as the CSV reader would give them; date cells stay dates for the date parser.
 
-    Whole numbers lose the '.0' calamine gives every number; a day reads as a datetime, as openpyxl gives it.
+    Whole numbers lose the '.0' calamine gives every number; a day reads as a datetime, as openpyxl
+    gives it. Converted once per distinct value (a month has ~30 days, one bill period).
     """
-    types = cells.map(type)
-    numbers = types.isin((float, int, bool))
-    days = types.eq(dt.date)
-    if not (numbers.any() or days.any()):
-        return cells.where(cells.notna(), "")
+    convert = ~cells.map(type).eq(str).to_numpy()
+    if not convert.any():
+        return cells
+    codes, distinct = pd.factorize(cells[convert], use_na_sentinel=False)
+    converted = np.array([_cell_value(value) for value in distinct] + [None], dtype=object)[:-1]
     cells = cells.copy()
-    cells[numbers] = cells[numbers].map(_number_text)
-    cells[days] = cells[days].map(lambda day: dt.datetime(day.year, day.month, day.day))
-    return cells.where(cells.notna(), "")
+    cells[convert] = converted[codes]
+    return cells
 
 
-def _number_text(value) -> str:
+def _cell_value(value):
+    if value is None:
+        return ""
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value)
+    if isinstance(value, int | float):
+        return str(value)
+    if type(value) is dt.date:
+        return dt.datetime(value.year, value.month, value.day)
+    return value
 
 
 def _pad_numeric_ids(raw: RawFile, frame: pd.DataFrame, positions: dict[str, int]) -> None:
