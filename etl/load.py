@@ -431,9 +431,8 @@ class _PaymentLoader(_FileLoader):
         stored = {"paid_at": iso_days(days), "channel_name_id": channel_ids, "load_run_id": self.run_id}
         frame = pd.DataFrame({c: stored[c] if c in stored else rows[c].to_numpy() for c in PAYMENT_COLUMNS})
         replaced, earliest_old, taken = self._upsert(frame, rows["row_number"].to_numpy())
-        if taken:
-            keep = ~rows["payment_id"].isin(taken).to_numpy()
-            frame, rows, days, channel_ids = frame[keep], rows[keep], days[keep], channel_ids[keep]
+        if taken.any():
+            frame, rows, days, channel_ids = frame[~taken], rows[~taken], days[~taken], channel_ids[~taken]
         self.note_day(earliest_old)
         self.result.loaded += len(frame) + chunk.repeated  # repeats count as updates of the row they repeat
         self.result.updated += replaced + chunk.repeated
@@ -459,38 +458,29 @@ class _PaymentLoader(_FileLoader):
                 bulk_insert(self.conn, quarantine.name, bad.assign(load_run_id=self.run_id))
                 self.result.quarantined += len(bad)
 
-    def _upsert(self, frame: pd.DataFrame, lines: np.ndarray) -> tuple[int, object, set]:
+    def _upsert(self, frame: pd.DataFrame, lines: np.ndarray) -> tuple[int, object, np.ndarray]:
         """Insert or replace the chunk's payments: how many replaced rows, their earliest old day, and
-        the ids stored for another customer (quarantined, not written).
+        which rows were not written: their id belongs to another customer (quarantined).
 
         A chunk of new ids (the usual monthly file) goes straight in: executemany or COPY, as fast
         as the driver allows. A chunk with known ids, or one the sampled guess got wrong (the
         direct insert fails on the unique key and is undone), is staged and merged.
         """
-        if _insert_if_all_new(self.conn, "payments", "payment_id", frame):
-            return 0, None, set()
+        shared = frame["payment_id"].duplicated().any()  # an id given to two customers in the chunk
+        if not shared and _insert_if_all_new(self.conn, "payments", "payment_id", frame):
+            return 0, None, np.zeros(len(frame), dtype=bool)
         return self._merge_through_staging(frame, lines)
 
-    def _merge_through_staging(self, frame: pd.DataFrame, lines: np.ndarray) -> tuple[int, object, set]:
-        """Upsert of a chunk whose ids may exist: stage it, set aside ids stored for another customer,
-        count the replaced rows and their old days, merge."""
+    def _merge_through_staging(
+        self, frame: pd.DataFrame, lines: np.ndarray
+    ) -> tuple[int, object, np.ndarray]:
+        """Upsert of a chunk whose ids may exist: stage it, set aside ids that belong to another
+        customer, count the replaced rows and their old days, merge."""
         self.stage("staging_payments", "payments", PAYMENT_COLUMNS, frame)
-        taken = set(
-            self.conn.execute(
-                text(
-                    "SELECT s.payment_id FROM staging_payments s JOIN payments p ON p.payment_id = s.payment_id "
-                    "WHERE p.customer_key <> s.customer_key"
-                )
-            ).scalars()
-        )
-        if taken:
-            self.conn.execute(
-                text("DELETE FROM staging_payments WHERE payment_id IN :ids").bindparams(
-                    bindparam("ids", expanding=True)
-                ),
-                {"ids": sorted(taken)},
-            )
-            self._quarantine_lines(lines[frame["payment_id"].isin(taken).to_numpy()], "payment_id", ID_TAKEN)
+        taken = self._taken(frame)
+        if taken.any():
+            self._quarantine_lines(lines[taken], "payment_id", ID_TAKEN)
+            self.stage("staging_payments", "payments", PAYMENT_COLUMNS, frame[~taken])
         replaced, earliest_old = self.conn.execute(
             text(
                 "SELECT COUNT(*), MIN(p.paid_at) FROM staging_payments s "
@@ -499,6 +489,20 @@ class _PaymentLoader(_FileLoader):
         ).one()
         self.merge_staged("staging_payments", "payments", PAYMENT_COLUMNS)
         return replaced, earliest_old, taken
+
+    def _taken(self, staged: pd.DataFrame) -> np.ndarray:
+        """Rows whose id belongs to another customer: the one it is stored with, else the first in the chunk."""
+        stored = dict(
+            self.conn.execute(
+                text(
+                    "SELECT DISTINCT s.payment_id, p.customer_key FROM staging_payments s "
+                    "JOIN payments p ON p.payment_id = s.payment_id"
+                )
+            ).all()
+        )
+        first = staged.groupby("payment_id", sort=False)["customer_key"].transform("first")
+        owner = staged["payment_id"].map(stored).fillna(first)
+        return (staged["customer_key"] != owner).to_numpy()
 
     def _channel_name_ids(self, raw_channels: list[str]) -> np.ndarray:
         """Id of each raw channel text as written; new texts are added with their catalog key."""

@@ -30,6 +30,7 @@ from etl.payment_ids import PaymentIdHasher
 from etl.read import FOOTERS, ROW_NUMBER, FileRejected, RawFile, read_chunks
 from etl.validate import positions_in, quarantine_records, validate_customers, validate_payments
 
+# An id belongs to the customer it was first stored (or first in the file) with; other rows are quarantined.
 ID_TAKEN = "payment_id: transaction id already used for another customer (first one kept)"
 
 STOP_SECONDS = 5.0  # how long a helper gets to finish after its jobs pipe closes
@@ -76,14 +77,9 @@ def prepare_file(
 
 def _prepare_payments(raw: RawFile, facts: PaymentFacts, chunk_rows: int) -> Iterator[PreparedChunk]:
     hasher = PaymentIdHasher()
-    owners = pd.Series(dtype=object)  # transaction id -> the customer it first came with in this file
     for chunk in read_chunks(raw, chunk_rows):
         footers = chunk.attrs.get(FOOTERS, 0)
         clean, bad = validate_payments(chunk, facts.customer_ids, facts.load_day)
-        clean, taken, owners = drop_taken_ids(clean, owners)
-        if len(taken):
-            reasons = pd.Series(ID_TAKEN, index=taken)
-            bad = pd.concat([bad, quarantine_records(chunk, pd.Series("payment_id", index=taken), reasons)])
         if clean.empty:
             yield PreparedChunk(len(chunk), None, bad, footers=footers)
             continue
@@ -91,34 +87,16 @@ def _prepare_payments(raw: RawFile, facts: PaymentFacts, chunk_rows: int) -> Ite
         yield PreparedChunk(len(chunk), rows, bad, channels, repeated, footers)
 
 
-def drop_taken_ids(clean: pd.DataFrame, owners: pd.Series) -> tuple[pd.DataFrame, pd.Index, pd.Series]:
-    """Rows whose transaction id came earlier in the file with another customer: never an overwrite.
-
-    Returns the rows kept, the index of the rows dropped, and the owners with this chunk's new ids.
-    """
-    given = clean["payment_id"].notna()
-    if not given.any():
-        return clean, pd.Index([]), owners
-    ids = clean.loc[given, "payment_id"]
-    customers = clean.loc[given, "customer_id"]
-    first = customers.groupby(ids.to_numpy(), sort=False).transform("first")
-    earlier = owners.reindex(ids.to_numpy()).to_numpy()
-    owner = np.where(pd.isna(earlier), first.to_numpy(), earlier)
-    taken = ids.index[customers.to_numpy() != owner]
-    new = ~ids.isin(owners.index)
-    firsts = customers[new].groupby(ids[new].to_numpy(), sort=False).first()
-    return clean.drop(index=taken), taken, pd.concat([owners, firsts])
-
-
 def shape_payments(
     clean: pd.DataFrame, hasher: PaymentIdHasher, customer_keys: np.ndarray
 ) -> tuple[pd.DataFrame, list[str], int]:
     """Ids assigned, customer keys, epoch days, channel codes; and how many rows repeated a later id.
 
-    A payment_id repeated in the chunk: the last row wins, as it would from a later chunk.
+    A payment_id repeated in the chunk for the same customer: the last row wins, as it would from
+    a later chunk. For another customer both stay: the loader keeps the id's owner (ID_TAKEN).
     """
     clean = clean.assign(payment_id=hasher.assign(clean))
-    repeated = clean["payment_id"].duplicated(keep="last")
+    repeated = clean[["payment_id", "customer_id"]].duplicated(keep="last")
     clean = clean[~repeated]
     codes, channels = pd.factorize(clean["channel"])
     rows = pd.DataFrame(
