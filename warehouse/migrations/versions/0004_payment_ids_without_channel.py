@@ -45,6 +45,8 @@ def upgrade() -> None:
         {"old": old, "new": new}
         for old, new in zip(rows["payment_id"].to_numpy()[changed], new_ids[changed], strict=True)
     ]
+    if not updates:
+        return
     # Through temporary ids first, so that no new id meets an old one still waiting its turn.
     for step in (("old", "tmp"), ("tmp", "new")):
         conn.execute(
