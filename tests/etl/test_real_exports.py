@@ -11,13 +11,17 @@ import datetime as dt
 import io
 from pathlib import Path
 
+import pytest
 from openpyxl import Workbook
 from sqlalchemy import text
 
 from cashless.settings import LoadSettings
 from etl.load import load_file, load_files
+from etl.quarantine import quarantine_download
+from tests.processes import cashless
 from tests.warehouse.province_fixture import CUSTOMERS, FEBRUARY, JANUARY
 from tests.warehouse.warehouse_state import plain
+from warehouse.access import AccessDenied, Viewer, operator
 from warehouse.metrics import customer_counts, data_period
 from warehouse.snapshots import refresh_snapshots
 
@@ -344,3 +348,47 @@ def test_loading_the_same_rows_in_several_files_in_any_order_gives_the_same_ware
     split = _payments(engine)
     assert len(split) == 11
     assert _counts(engine) == (13, 11, 3)
+
+
+def test_the_quarantine_download_holds_the_original_rows_and_the_reason_ready_to_send_again(engine, tmp_path):
+    _setup(engine, tmp_path)
+    content = (
+        "MA_GD;MA_KHANG;KY_HD;NGAY_TT;SO_TIEN;KENH_TT;STT\n"
+        "Q01;C01;202502;10/02/2025;1.000;BIDV;1\n"
+        "Q02;C01;202502;31/02/2025;2.000;BIDV;2\n"
+        "Q03;C77;202502;11/02/2025;3.000;MoMo;3\n"
+    )
+    _load(engine, tmp_path, "payments", "q.csv", content, loaded=1, quarantined=2)
+    with engine.connect() as conn:
+        run = conn.execute(text("SELECT MAX(id) FROM load_runs")).scalar()
+        vi = quarantine_download(conn, operator(), run).decode("utf-8-sig")
+        en = quarantine_download(conn, operator(), run, "en").decode("utf-8-sig")
+        with pytest.raises(AccessDenied):
+            quarantine_download(conn, Viewer("m", "manager", "PA1101"), run)
+    assert vi.splitlines() == [
+        "MA_GD,MA_KHANG,KY_HD,NGAY_TT,SO_TIEN,KENH_TT,Dòng trong tệp gốc,Lý do lỗi",
+        "Q02,C01,202502,31/02/2025,2.000,BIDV,3,"
+        "Ngày thanh toán: không phải ngày hợp lệ (cần dd/mm/yyyy hoặc yyyy-mm-dd): '31/02/2025'",
+        "Q03,C77,202502,11/02/2025,3.000,MoMo,4,Mã khách hàng: mã khách hàng chưa có 'C77' (nạp tệp khách hàng trước)",
+    ]
+    assert en.splitlines()[2].endswith("customer_id: unknown customer_id 'C77' (load customers first)")
+    fixed = vi.replace("31/02/2025", "28/02/2025").replace("C77", "C02")  # the clerk's corrections
+    _load(engine, tmp_path, "payments", "fixed.csv", fixed, loaded=2, quarantined=0)
+    assert _counts(engine) == (13, 3, 2)
+
+
+def test_the_quarantine_command_writes_the_download(tmp_path):
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    (tmp_path / "c.csv").write_text(CUSTOMERS, encoding="utf-8")
+    (tmp_path / "p.csv").write_text(NO_IDS + "C77,202502,11/02/2025,3.000,MoMo\n", encoding="utf-8")
+    cashless(url, "db", "upgrade")
+    cashless(url, "load", "customers", str(tmp_path / "c.csv"))
+    cashless(url, "load", "payments", str(tmp_path / "p.csv"))
+    cashless(url, "quarantine", "2", "-o", str(tmp_path / "fix.csv"))
+    lines = (tmp_path / "fix.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert (
+        lines[1]
+        == "C77,202502,11/02/2025,3.000,MoMo,2,Mã khách hàng: mã khách hàng chưa có 'C77' (nạp tệp khách hàng trước)"
+    )
+    missing = cashless(url, "quarantine", "99", check=False)
+    assert (missing.returncode, missing.stderr) == (1, "cashless: no load run 99\n")
