@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, bindparam, func, insert, select, text
 
 from cashless.settings import LoadSettings
 from cashless.text import fold_text
+from etl.communes import commune_key, current_names, merge_communes, read_commune_aliases
 from etl.kinds import CUSTOMERS, PAYMENTS
 from etl.prepare import ID_TAKEN, CustomerFacts, PaymentFacts, PreparedChunk, Preparer
 from etl.read import ROW_NUMBER, FileRejected, RawFile, open_raw_file, read_chunks
@@ -539,12 +540,9 @@ def _day(epoch_day) -> dt.date:
 
 class _CustomerLoader(_FileLoader):
     def prepare(self) -> None:
-        self.commune_ids = {
-            (office, name): cid
-            for cid, office, name in self.conn.execute(
-                select(communes.c.id, communes.c.office_code, communes.c.name)
-            )
-        }
+        self.aliases = read_commune_aliases(self.settings.commune_aliases)
+        merge_communes(self.conn, self.aliases)  # communes renamed since, or stored under two spellings
+        self._read_communes()
 
     def write(self, chunk: PreparedChunk) -> None:
         clean = chunk.rows
@@ -618,18 +616,29 @@ class _CustomerLoader(_FileLoader):
                 self.note_day(day)
 
     def _commune_ids(self, clean: pd.DataFrame) -> pd.Series:
-        keys = clean["office_code"].astype(str) + "\x1f" + clean["commune"].astype(str)
-        new = [key for key in pd.unique(keys) if tuple(key.split("\x1f")) not in self.commune_ids]
+        """Each row's commune: renamed through the aliases, matched on its key within the office, added
+        (with this spelling) when the office has none with that key."""
+        names = current_names(clean["office_code"], clean["commune"].astype(str), self.aliases)
+        pairs = pd.DataFrame({"office": clean["office_code"].to_numpy(), "name": names.to_numpy()})
+        distinct = pairs.drop_duplicates()
+        keys = {(o, n): (o, commune_key(n)) for o, n in zip(distinct["office"], distinct["name"])}
+        new = {}
+        for (office, name), key in keys.items():
+            if key not in self.commune_ids and key not in new:
+                new[key] = {"office_code": office, "name": name}
         if new:
-            self.conn.execute(
-                insert(communes), [dict(zip(("office_code", "name"), key.split("\x1f"))) for key in new]
-            )
-            for cid, office, name in self.conn.execute(
-                select(communes.c.id, communes.c.office_code, communes.c.name)
-            ):
-                self.commune_ids[(office, name)] = cid
-        ids = {f"{office}\x1f{name}": cid for (office, name), cid in self.commune_ids.items()}
-        return keys.map(ids).astype("int64")
+            self.conn.execute(insert(communes), list(new.values()))
+            self._read_communes()
+        ids = {pair: self.commune_ids[key] for pair, key in keys.items()}
+        return pd.Series([ids[pair] for pair in zip(pairs["office"], pairs["name"])], dtype="int64")
+
+    def _read_communes(self) -> None:
+        """(office, name key) -> id of the office's first commune with that key."""
+        self.commune_ids = {}
+        for cid, office, name in self.conn.execute(
+            select(communes.c.id, communes.c.office_code, communes.c.name).order_by(communes.c.id)
+        ):
+            self.commune_ids.setdefault((office, commune_key(name)), cid)
 
 
 __all__ = ["LoadResult", "load_file", "load_files"]
