@@ -49,11 +49,11 @@ def current_names(offices: pd.Series, names: pd.Series, aliases: dict[tuple[str,
         return names
     pairs = pd.DataFrame({"office": offices.to_numpy(), "name": names.to_numpy()}, index=names.index)
     distinct = pairs.drop_duplicates()
-    renamed = {
-        (office, name): aliases.get((office, commune_key(name)), name)
-        for office, name in zip(distinct["office"], distinct["name"])
-    }
-    return pd.Series([renamed[pair] for pair in zip(pairs["office"], pairs["name"])], index=names.index)
+    distinct = distinct.assign(
+        current=[aliases.get((o, commune_key(n)), n) for o, n in zip(distinct["office"], distinct["name"])]
+    )
+    current = pairs.merge(distinct, on=["office", "name"], how="left")["current"]
+    return pd.Series(current.to_numpy(), index=names.index)
 
 
 def merge_communes(conn: Connection, aliases: dict[tuple[str, str], str]) -> int:

@@ -629,8 +629,8 @@ class _CustomerLoader(_FileLoader):
         if new:
             self.conn.execute(insert(communes), list(new.values()))
             self._read_communes()
-        ids = {pair: self.commune_ids[key] for pair, key in keys.items()}
-        return pd.Series([ids[pair] for pair in zip(pairs["office"], pairs["name"])], dtype="int64")
+        distinct = distinct.assign(id=[self.commune_ids[keys[pair]] for pair in keys])
+        return pairs.merge(distinct, on=["office", "name"], how="left")["id"].astype("int64")
 
     def _read_communes(self) -> None:
         """(office, name key) -> id of the office's first commune with that key."""

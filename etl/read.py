@@ -49,6 +49,7 @@ class RawFile:
     file_hash: str
     header_row: int = 0  # 0-based row (CSV: line) of the header
     format: str = "csv"  # csv | xlsx | xls | ods
+    delimiter: str = ","  # CSV: the header's
 
 
 @cache
@@ -125,8 +126,9 @@ def open_raw_file(path: Path, kind: str) -> RawFile:
     elif kind_of_file in ("xls", "ods"):
         header_row, _, columns = find_header(_sheet_rows(path, kind_of_file), kind)
     else:
-        header_row, columns = _csv_header(path, kind)
+        header_row, delimiter, columns = _csv_header(path, kind)
         _reject_nul_bytes(path)
+        return RawFile(path, kind, columns, file_hash(path), header_row, "csv", delimiter)
     return RawFile(path, kind, columns, file_hash(path), header_row, kind_of_file)
 
 
@@ -214,8 +216,8 @@ def _format(path: Path) -> str:
     return "csv"
 
 
-def _csv_header(path: Path, kind: str) -> tuple[int, dict[str, str]]:
-    """The header's line (0-based) and mapping, from the first records of the first 64 KB."""
+def _csv_header(path: Path, kind: str) -> tuple[int, str, dict[str, str]]:
+    """The header's line (0-based), delimiter and mapping, from the first records of the first 64 KB."""
     with open(path, "rb") as handle:
         head = handle.read(_HEAD_BYTES)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -230,7 +232,8 @@ def _csv_header(path: Path, kind: str) -> tuple[int, dict[str, str]]:
     if found is not None:
         return found
     # No row names every required column: the first non-blank record says which is missing.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text.split("\n", 1)[0]))
+    delimiter = _delimiter(text.split("\n", 1)[0])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     starts, records, line = [], [], 0
     for record in reader:
         starts.append(line)
@@ -239,21 +242,33 @@ def _csv_header(path: Path, kind: str) -> tuple[int, dict[str, str]]:
         if len(records) >= HEADER_SEARCH_ROWS:
             break
     index, _, mapping = find_header(records, kind)
-    return starts[index], mapping
+    return starts[index], delimiter, mapping
 
 
-def _first_covering(text: str, kind: str) -> tuple[int, dict[str, str]] | None:
-    """The first line (of the search rows) whose record, split by its own delimiter, names every
-    required column, and its mapping; None if there is none. A quoted cell may hold a line break."""
+def _first_covering(text: str, kind: str) -> tuple[int, str, dict[str, str]] | None:
+    """The first record (of the search rows) that names every required column, split by ',' or ';':
+    its line, delimiter and mapping; None if there is none. A quoted cell may hold a line break."""
     aliases, required = column_aliases(kind), set(REQUIRED_COLUMNS[kind])
-    lines = text.split("\n")
-    for number, line in enumerate(lines[:HEADER_SEARCH_ROWS]):
-        delimiter = _delimiter(line)
-        reader = csv.reader(io.StringIO("\n".join(lines[number:]), newline=""), delimiter=delimiter)
-        record = next(reader, [])
-        if required <= {aliases.get(fold_text(cell)) for cell in record}:
-            return number, map_columns(record, kind)
-    return None
+    lines = re.split(r"\r\n|\r|\n", text)  # as the csv module counts them
+    found = []
+    for delimiter in (",", ";"):
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        line = 0
+        try:
+            for index, record in enumerate(reader):
+                if index >= HEADER_SEARCH_ROWS:
+                    break
+                if required <= {aliases.get(fold_text(cell)) for cell in record}:
+                    other = delimiter != _delimiter(lines[line] if line < len(lines) else "")
+                    found.append((line, other, delimiter, record))
+                    break
+                line = reader.line_num
+        except csv.Error:  # not a table with this delimiter
+            continue
+    if not found:
+        return None
+    line, _, delimiter, record = min(found, key=lambda item: item[:2])
+    return line, delimiter, map_columns(record, kind)
 
 
 def _not_utf8(path: Path) -> FileRejected:
@@ -285,13 +300,9 @@ def _delimiter(header_line: str) -> str:
 def _read_csv(raw: RawFile, chunk_rows: int) -> Iterator[pd.DataFrame]:
     path = raw.path
     try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            for _ in range(raw.header_row):
-                handle.readline()
-            delimiter = _delimiter(handle.readline())
         reader = pd.read_csv(
             path,
-            sep=delimiter,
+            sep=raw.delimiter,
             dtype=str,
             keep_default_na=False,
             encoding="utf-8-sig",
@@ -304,6 +315,8 @@ def _read_csv(raw: RawFile, chunk_rows: int) -> Iterator[pd.DataFrame]:
         yield from reader
     except UnicodeDecodeError:
         raise _not_utf8(path) from None
+    except pd.errors.EmptyDataError:
+        raise FileRejected("no header row") from None
     except pd.errors.ParserError as error:
         raise FileRejected(f"not a well-formed CSV table: {str(error).strip()}") from None
 
