@@ -92,7 +92,9 @@ def main() -> None:
     if not path.exists():
         started = time.perf_counter()
         write_workbook(path, args.rows)
-        print(f"wrote {path.name} ({path.stat().st_size / 2**20:.1f} MB) in {time.perf_counter() - started:.1f} s")
+        print(
+            f"wrote {path.name} ({path.stat().st_size / 2**20:.1f} MB) in {time.perf_counter() - started:.1f} s"
+        )
     for name, read in (("python-calamine (etl.read)", read_calamine), ("openpyxl read-only", read_openpyxl)):
         times, count = [], 0
         for _ in range(args.repeat):

@@ -23,9 +23,10 @@ from sqlalchemy import Connection, Engine, bindparam, func, insert, select, text
 
 from cashless.settings import LoadSettings
 from cashless.text import fold_text
+from cashless.texts import t
 from etl.communes import commune_key, current_names, merge_communes, read_commune_aliases
 from etl.kinds import CUSTOMERS, PAYMENTS
-from etl.prepare import ID_TAKEN, CustomerFacts, PaymentFacts, PreparedChunk, Preparer
+from etl.prepare import CustomerFacts, PaymentFacts, PreparedChunk, Preparer
 from etl.read import ROW_NUMBER, FileRejected, RawFile, open_raw_file, read_chunks
 from etl.validate import quarantine_records
 from warehouse.bulk import bulk_insert, fetch_frame, insert_if_new, iso_dates, iso_days
@@ -42,6 +43,8 @@ from warehouse.snapshots import mark_dirty, refresh_snapshots
 log = logging.getLogger(__name__)
 
 ID_SAMPLE = 1000  # payment ids probed per chunk before trying the direct insert
+# An id belongs to the customer it was first stored (or first in the file) with; other rows are quarantined.
+ID_TAKEN = "payment_id: " + t("q_id_taken", "en")
 
 PAYMENT_COLUMNS = PAYMENTS.stored
 CUSTOMER_COLUMNS = CUSTOMERS.stored

@@ -30,9 +30,6 @@ from etl.payment_ids import PaymentIdHasher
 from etl.read import FOOTERS, ROW_NUMBER, FileRejected, RawFile, read_chunks
 from etl.validate import positions_in, quarantine_records, validate_customers, validate_payments
 
-# An id belongs to the customer it was first stored (or first in the file) with; other rows are quarantined.
-ID_TAKEN = "payment_id: transaction id already used for another customer (first one kept)"
-
 STOP_SECONDS = 5.0  # how long a helper gets to finish after its jobs pipe closes
 CHUNKS_AHEAD = 2  # prepared chunks a helper holds while the loading thread writes (bounds its memory)
 
@@ -93,7 +90,7 @@ def shape_payments(
     """Ids assigned, customer keys, epoch days, channel codes; and how many rows repeated a later id.
 
     A payment_id repeated in the chunk for the same customer: the last row wins, as it would from
-    a later chunk. For another customer both stay: the loader keeps the id's owner (ID_TAKEN).
+    a later chunk. For another customer both stay: the loader keeps the id's owner.
     """
     clean = clean.assign(payment_id=hasher.assign(clean))
     repeated = clean[["payment_id", "customer_id"]].duplicated(keep="last")

@@ -1,4 +1,8 @@
-"""Turn a chunk of raw rows into clean rows and quarantine records (DataFrame in, DataFrames out)."""
+"""Turn a chunk of raw rows into clean rows and quarantine records (DataFrame in, DataFrames out).
+
+Each declared column (etl/kinds.py) is parsed by its type; then the rules across columns and rows.
+Reasons are the English templates of cashless/texts.py (`q_*`), shown translated (etl/quarantine.py).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cashless.texts import t
 from etl.kinds import CUSTOMERS, KINDS, PAYMENTS, Column, Kind
 from etl.parse import (
     parse_amounts,
@@ -111,10 +116,10 @@ def validate_customers(raw: pd.DataFrame, office_codes: set[str]) -> tuple[pd.Da
     values, errors = parse_declared(raw, CUSTOMERS, office_codes)
     start, end = values["contract_start"], values["contract_end"]
     reversed_dates = end.notna() & start.notna() & (end < start)
-    errors["contract_end"][reversed_dates] = "contract_end is before contract_start"
+    errors["contract_end"][reversed_dates] = t("q_end_before_start", "en")
     customer_id = values["customer_id"]
     duplicated = customer_id.duplicated(keep="first") & (customer_id != "")
-    errors["customer_id"][duplicated] = "duplicate customer_id in this file (first occurrence kept)"
+    errors["customer_id"][duplicated] = t("q_duplicate_customer", "en")
     first_column, reasons = collect_errors(errors)
     clean = pd.DataFrame(values)[reasons.isna()]
     return clean, quarantine_records(raw, first_column, reasons)
@@ -139,8 +144,8 @@ def validate_payments(
     paid_at = values["paid_at"]
     latest = pd.Timestamp((load_day or dt.date.today()) + FUTURE_SLACK)
     future, early = paid_at > latest, paid_at < pd.Timestamp(EARLIEST_PAYMENT)
-    errors["paid_at"][future] = f"payment dated after the day of the load ({latest:%d/%m/%Y} at the latest)"
-    errors["paid_at"][early] = f"payment dated before {EARLIEST_PAYMENT:%d/%m/%Y}"
+    errors["paid_at"][future] = t("q_paid_after_load", "en", day=f"{latest:%d/%m/%Y}")
+    errors["paid_at"][early] = t("q_paid_before", "en", day=f"{EARLIEST_PAYMENT:%d/%m/%Y}")
     first_column, reasons = collect_errors(errors)
     clean = pd.DataFrame(values).assign(customer_index=customer_index, **{ROW_NUMBER: raw[ROW_NUMBER]})
     clean = clean[reasons.isna()]
