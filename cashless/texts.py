@@ -616,6 +616,16 @@ TEXT = {
     "col_paid_at": ("Ngày thanh toán", "paid_at"),
     "col_amount": ("Số tiền", "amount"),
     "col_channel": ("Kênh thanh toán", "channel"),
+    "q_download": (
+        "Tải các dòng lỗi của tệp này để sửa và gửi lại (CSV)",
+        "Download this file's rows to fix and send again (CSV)",
+    ),
+    "lookalike_communes": ("Tên xã/phường gần giống, chưa ghép", "Look-alike commune names not yet mapped"),
+    "lookalike_hint": (
+        "Nếu là cùng một xã/phường, thêm dòng vào data/commune_aliases.csv (office_code, old_name, new_name).",
+        "If they are the same commune, add a line to data/commune_aliases.csv (office_code, old_name, new_name).",
+    ),
+    "looks_like": ("Giống với", "Looks like"),
 }
 
 

@@ -272,3 +272,13 @@ def test_stale_snapshots_are_announced(monkeypatch, tmp_path):
         w.value for w in app.sidebar.warning
     )
     assert "5/9 khách hàng" in _text(app)  # the figures as they were
+
+
+def test_data_quality_page_shows_reasons_in_vietnamese_and_the_fix_download(monkeypatch, fixture_url):
+    app = _signed_in(monkeypatch, fixture_url, "admin")
+    app.switch_page("views/data_quality.py").run()
+    rows = app.dataframe[-1].value
+    assert "Mã khách hàng: mã khách hàng chưa có 'C99' (nạp tệp khách hàng trước)" in list(rows["Lý do"])
+    app.selectbox(key="quality_run").set_value(app.selectbox(key="quality_run").options[1]).run()
+    assert not app.exception
+    assert any(button.label.startswith("Tải các dòng lỗi") for button in app.get("download_button"))
