@@ -41,6 +41,7 @@ if reasons.empty:
     st.success(t("no_quarantine"))
     st.stop()
 st.markdown(f"**{t('quarantine_reasons')}**")
+reasons = reasons.assign(reason=[translate_reason(reason, lang()) for reason in reasons["reason"]])
 show_table(
     reasons,
     {"kind": "text", "column_name": "text", "reason": "text", "rows": "int"},
