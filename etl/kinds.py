@@ -99,8 +99,11 @@ PAYMENTS = Kind(
 )
 
 KINDS = {kind.name: kind for kind in (CUSTOMERS, PAYMENTS)}
-# A numbering column ("STT", "TT") and other unmatched headers are ignored; these words mark totals.
-FOOTER_WORDS = ("tong cong", "cong", "tong", "tong so", "cong tong")
+# A numbering column ("STT", "TT") and other unmatched headers are ignored. Totals rows start with
+# these words (folded): the first ones followed by anything, the short ones alone or before ':', '(' or
+# a number (so "Công ty ..." is no total).
+FOOTER_WORDS = ("tong cong", "tong so", "cong tong")
+SHORT_FOOTER_WORDS = ("tong", "cong")
 
 
 def kind_of(name: str) -> Kind:

@@ -24,14 +24,20 @@ import pandas as pd
 
 from cashless.errors import UserFacingError
 from cashless.text import fold_series, fold_text
-from etl.kinds import FOOTER_WORDS, KINDS
+from etl.kinds import FOOTER_WORDS, KINDS, SHORT_FOOTER_WORDS
 
 REQUIRED_COLUMNS = {name: kind.required for name, kind in KINDS.items()}
 OPTIONAL_COLUMNS = {name: kind.optional for name, kind in KINDS.items()}
 ROW_NUMBER = "_row"  # file line (or sheet row) of each row, counted from 1
 FOOTERS = "footer_rows"  # DataFrame.attrs key: totals rows dropped from a chunk
 HEADER_SEARCH_ROWS = 30  # the header must be within the first rows of the file
-_FOOTER = re.compile(r"^(?:" + "|".join(sorted(FOOTER_WORDS, key=len, reverse=True)) + r")(?![a-z])")
+_FOOTER = re.compile(
+    r"^(?:(?:"
+    + "|".join(FOOTER_WORDS)
+    + r")(?![a-z])|(?:"
+    + "|".join(SHORT_FOOTER_WORDS)
+    + r")\s*(?:[:(\d]|$))"
+)
 _HEAD_BYTES = 64 * 1024
 
 
@@ -177,7 +183,7 @@ def _footer_rows(frame: pd.DataFrame, raw: RawFile) -> pd.Series:
     by_name = {canonical: header for header, canonical in raw.columns.items()}
     ids = frame[by_name["customer_id"]].astype(str).str.strip()
     candidates = ids.eq("")
-    wordy = ~candidates & ~ids.str.contains(r"\d")  # ids have digits; totals words none
+    wordy = ~candidates & ~ids.str.match(r"[A-Za-z]*\d")  # ids are letters then digits; totals are words
     if wordy.any():
         candidates[wordy] = fold_series(ids[wordy]).str.match(_FOOTER)
     if not candidates.any():

@@ -148,6 +148,18 @@ def test_a_csv_report_with_title_rows_numbering_and_totals(engine, tmp_path):
     ]
 
 
+def test_a_row_without_an_id_is_a_footer_only_when_it_reads_as_a_total(engine, tmp_path):
+    _setup(engine, tmp_path)
+    content = (
+        "MA_KHANG;KY_HD;NGAY_TT;SO_TIEN;KENH_TT\n"
+        ";202502;03/03/2025;100.000;Công ty ABC thu hộ\n"  # a payment missing its id: quarantined
+        "Tổng cộng (1 khách hàng);;;100.000;\n"
+    )
+    _load(engine, tmp_path, "payments", "p.csv", content, loaded=0, quarantined=1, footers=1)
+    assert _counts(engine) == (13, 0, 1)
+    assert _quarantine(engine) == [(2, "customer_id", "customer_id: required customer_id is empty")]
+
+
 def test_a_file_without_a_header_in_its_first_30_rows_is_rejected(engine, tmp_path):
     path = tmp_path / "p.csv"
     path.write_text("x\n" * 30 + "MA_KHANG,KY_HD,NGAY_TT,SO_TIEN,KENH_TT\nC01,202502,03/03/2025,1000,BIDV\n")
