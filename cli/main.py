@@ -10,12 +10,27 @@ import sys
 from sqlalchemy.exc import DatabaseError, OperationalError, ProgrammingError
 
 from cashless.errors import UserFacingError
-from cli import channels, db, demo, forecast, kpi, load, model, outreach, report, serve, targets, users
+from cli import (
+    channels,
+    db,
+    demo,
+    forecast,
+    kpi,
+    load,
+    model,
+    outreach,
+    quarantine,
+    report,
+    serve,
+    targets,
+    users,
+)
 from cli.common import first_line
 
 GROUPS = {
     "db": db,
     "load": load,
+    "quarantine": quarantine,
     "kpi": kpi,
     "forecast": forecast,
     "targets": targets,

@@ -398,3 +398,27 @@ def import_outcomes(viewer: Viewer, content: bytes, file_name: str) -> dict[int,
         done = outreach.import_outcomes(conn, viewer, sheet)
     clear()
     return done
+
+
+@st.cache_data(ttl=TTL)
+def quarantine_download(viewer: Viewer, run_id: int, language: str) -> bytes:
+    """A run's quarantined rows as a CSV to fix and send again (admins: it holds personal data)."""
+    from etl.quarantine import quarantine_download as download
+
+    with engine().connect() as conn:
+        return download(conn, viewer, run_id, language)
+
+
+@st.cache_data(ttl=TTL)
+def lookalike_communes(viewer: Viewer) -> pd.DataFrame:
+    """Commune names of the viewer's offices that look alike and no alias maps yet."""
+    from cashless.settings import COMMUNE_ALIASES_CSV
+    from etl.communes import lookalike_communes as lookalikes
+    from etl.communes import read_commune_aliases
+
+    with engine().connect() as conn:
+        found = lookalikes(conn, read_commune_aliases(COMMUNE_ALIASES_CSV)).rename(
+            columns={"name": "commune"}
+        )
+    office = access.office_scope(viewer)
+    return found if office is None else found[found["office_code"] == office].reset_index(drop=True)
