@@ -552,6 +552,15 @@ TEXT = {
     "o_saved": ("Đã lưu {n} hộ.", "Saved {n} household(s)."),
     "o_import": ("Nhập kết quả từ tệp gửi lại", "Import outcomes from a returned sheet"),
     "o_imported": ("Đã cập nhật {n} hộ.", "Updated {n} household(s)."),
+    # --- ops ---
+    "mail_subject": (
+        "Báo cáo tuần chuyển đổi thanh toán không dùng tiền mặt ngày {day}",
+        "Weekly review of cashless payment adoption, {day}",
+    ),
+    "mail_attached": ("Báo cáo đầy đủ ở tệp PDF đính kèm.", "The full review is in the attached PDF."),
+    "subscribed": ("Nhận báo cáo tuần qua e-mail", "Weekly review by e-mail"),
+    "subscribe_save": ("Lưu đăng ký", "Save subscriptions"),
+    "subscribe_saved": ("Đã lưu đăng ký nhận báo cáo.", "Subscriptions saved."),
 }
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 metadata = MetaData(
@@ -264,6 +265,8 @@ users = Table(
     Column("email", String(200), unique=True),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", DateTime, nullable=False),
+    # mailed the weekly review of their scope by `cashless report send`
+    Column("subscribed", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 # Who did what, when: exports, target edits, outcome imports, user changes.
