@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import email
 import email.policy
+import shutil
 import socket
+import ssl
+import subprocess
+from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -12,7 +16,7 @@ from aiosmtpd.smtp import AuthResult
 from sqlalchemy import select
 
 from cli.main import main
-from cli.smtp import MailError, parse_smtp_url
+from cli.smtp import MailError, parse_smtp_url, send_message
 from tests.warehouse.province_fixture import write_fixture
 from warehouse.access import UserError, add_user
 from warehouse.db import make_engine
@@ -183,7 +187,84 @@ def test_bad_smtp_url(url):
         parse_smtp_url(url)
 
 
-def test_starttls():
-    pytest.skip(
-        "cryptography is not installed (pip freeze): no self-signed certificate to offer STARTTLS with"
+@pytest.fixture
+def certificate(tmp_path):
+    """A self-signed certificate for 127.0.0.1, made with the openssl command (cryptography is not installed)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("neither cryptography nor the openssl command: no certificate for the TLS tests")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
     )
+    server_side = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_side.load_cert_chain(cert, key)
+    client_side = ssl.create_default_context(cafile=str(cert))  # trusts this one certificate
+    return server_side, client_side
+
+
+def a_message(to: str) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"], message["From"], message["To"] = "thử", "cashless@x.vn", to
+    message.set_content("xin chào")
+    return message
+
+
+def test_starttls_then_login(certificate):
+    server_side, client_side = certificate
+    inbox = Inbox()
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=free_port(),
+        tls_context=server_side,
+        require_starttls=True,  # refuses AUTH and MAIL before STARTTLS: the mail got through only over TLS
+        authenticator=login_checker,
+        auth_required=True,
+        auth_exclude_mechanism=["LOGIN"],
+    )
+    controller.start()
+    try:
+        send_message(
+            parse_smtp_url(f"smtp://mailer:s3cret@127.0.0.1:{controller.port}"),
+            a_message("t@x.vn"),
+            client_side,
+        )
+    finally:
+        controller.stop()
+    [(recipients, message)] = inbox.received
+    assert recipients == ["t@x.vn"] and message.get_content().strip() == "xin chào"
+
+
+def test_smtps_implicit_tls(certificate):
+    server_side, client_side = certificate
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), ssl_context=server_side)
+    controller.start()
+    try:
+        send_message(parse_smtp_url(f"smtps://127.0.0.1:{controller.port}"), a_message("s@x.vn"), client_side)
+        with pytest.raises(
+            MailError, match="CERTIFICATE_VERIFY_FAILED"
+        ):  # an untrusted certificate is refused
+            send_message(parse_smtp_url(f"smtps://127.0.0.1:{controller.port}"), a_message("s@x.vn"))
+    finally:
+        controller.stop()
+    assert [r for r, _ in inbox.received] == [["s@x.vn"]]
