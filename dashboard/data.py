@@ -21,6 +21,8 @@ from warehouse.access import Viewer
 from warehouse.db import make_engine, writing
 from warehouse.migrate import current_revision, head_revision
 from warehouse.snapshots import dirty_from, refresh_snapshots
+from warehouse.subscriptions import set_subscribed
+from warehouse.subscriptions import subscriptions as subscriptions_of
 from warehouse.weekly import WeeklyReview
 
 TTL = 60
@@ -238,6 +240,21 @@ def add_user(
 def set_active(viewer: Viewer, username: str, active: bool) -> None:
     with writing(engine()) as conn:
         access.set_active(conn, username, active, by=viewer)
+
+
+def subscriptions(viewer: Viewer) -> dict[str, bool]:
+    viewer.require("manage_users")
+    with engine().connect() as conn:
+        return subscriptions_of(conn)
+
+
+def save_subscriptions(viewer: Viewer, wanted: dict[str, bool]) -> None:
+    """Subscribe or unsubscribe the accounts whose box changed (each change audited)."""
+    with writing(engine()) as conn:
+        current = subscriptions_of(conn)
+        for username, subscribed in wanted.items():
+            if current.get(username) != subscribed:
+                set_subscribed(conn, username, subscribed, by=viewer)
 
 
 def audit_entries(viewer: Viewer) -> pd.DataFrame:

@@ -76,6 +76,21 @@ with cols[1].form("admin_enable"):
         data.set_active(viewer, who, True)
         st.rerun()
 
+with st.form("admin_subscribe"):  # who `cashless report send` mails the weekly review (needs an e-mail)
+    st.markdown(f"**{t('subscribed')}**")
+    subscribed = data.subscriptions(viewer)
+    wanted = {
+        row.username: st.checkbox(
+            f"{row.username} <{row.email}>",
+            value=subscribed.get(row.username, False),
+            key=f"admin_subscribe_{row.username}",
+        )
+        for row in users[users["email"].notna()].itertuples()
+    }
+    if st.form_submit_button(t("subscribe_save")):
+        data.save_subscriptions(viewer, wanted)
+        st.success(t("subscribe_saved"))
+
 st.subheader(t("audit"))
 audit = data.audit_entries(viewer)
 show_table(
