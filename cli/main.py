@@ -14,6 +14,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError, ProgrammingError
 from cashless.errors import UserFacingError
 from cli import db, demo, ingest, kpi, load, model, outreach, report, serve, targets, users
 from cli.common import first_line
+from cli.examples import add_examples
 
 LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR"]
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     for group in GROUPS.values():
         group.register(commands)
+    add_examples(parser)
     return parser
 
 
