@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy.exc import DatabaseError, OperationalError, ProgrammingError
 
 from cashless.errors import UserFacingError
-from cli import db, demo, ingest, kpi, load, model, outreach, report, serve, targets, users
+from cli import alerts, db, demo, ingest, kpi, load, model, outreach, report, serve, targets, users
 from cli.common import first_line
 from cli.examples import add_examples
 
@@ -25,6 +25,7 @@ GROUPS = {
     "ingest": ingest,
     "kpi": kpi,
     "targets": targets,
+    "alerts": alerts,
     "model": model,
     "outreach": outreach,
     "report": report,

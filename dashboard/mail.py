@@ -68,3 +68,23 @@ def review_message(
         pdf, maintype="application", subtype="pdf", filename=f"bao-cao-tuan-{as_of.isoformat()}.pdf"
     )
     return message
+
+
+def alerts_message(
+    sentences: list[str], rule: str, as_of: dt.date, sender: str, recipients: list[str], language: str = "vi"
+) -> EmailMessage:
+    """The alerts as a short mail: Vietnamese subject with the day, one paragraph per alert, the rule."""
+    title = t("alerts_subject", language, day=fmt_date(as_of, language))
+    environment = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
+    html = environment.from_string(_BODY).render(
+        title=title, sentences=sentences, attached=rule, footer="", language=language
+    )
+    message = EmailMessage()
+    message["Subject"] = t("alerts_subject", "vi", day=fmt_date(as_of, "vi"))
+    message["From"] = sender
+    message["To"] = ", ".join(recipients)
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    message.set_content("\n\n".join([title, *sentences, rule]) + "\n")
+    message.add_alternative(html, subtype="html")
+    return message
