@@ -18,6 +18,7 @@ from models import outreach, runs
 from models.export import read_returned_sheet
 from warehouse import access, channels, metrics, quality, targets, weekly
 from warehouse.access import Viewer
+from warehouse.alerts import alerts as alerts_of
 from warehouse.db import make_engine, writing
 from warehouse.migrate import current_revision, head_revision
 from warehouse.snapshots import dirty_from, refresh_snapshots
@@ -129,6 +130,13 @@ def movement_series(viewer: Viewer, days: tuple[dt.date, ...], by: str, office: 
 def target_status(viewer: Viewer, as_of: dt.date, year: int, office: str | None) -> pd.DataFrame:
     with engine().connect() as conn:
         return targets.target_status(conn, as_of, year, office, viewer=viewer)
+
+
+@st.cache_data(ttl=TTL)
+def alerts(viewer: Viewer, as_of: dt.date, office: str | None) -> pd.DataFrame:
+    """warehouse.alerts.alerts for the viewer's offices (the list `cashless alerts` prints)."""
+    with engine().connect() as conn:
+        return alerts_of(conn, as_of, viewer=viewer, office=office)
 
 
 @st.cache_data(ttl=TTL)
