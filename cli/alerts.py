@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from cli.common import as_of_or_latest, open_engine, parse_day, print_table, refresh_snapshots_if_stale
 
@@ -41,14 +42,14 @@ def run(args) -> int:
         as_of = as_of_or_latest(conn, args.as_of)
         found = alerts(conn, as_of, office=args.office, rule=rule)
         names = office_names(conn, operator())
+        if args.format == "table":
+            print(rule_sentence(rule, args.lang))
+            for sentence in alert_sentences(found, names, args.lang) or [_none(as_of, args.lang)]:
+                print(f"- {sentence}")
+        else:
+            print_table(found, args.format, as_of)
         if mail:
-            _mail_subscribers(conn, mail, as_of, rule, names, args.lang)
-    if args.format == "table":
-        print(rule_sentence(rule, args.lang))
-        for sentence in alert_sentences(found, names, args.lang) or [_none(as_of, args.lang)]:
-            print(f"- {sentence}")
-    else:
-        print_table(found, args.format, as_of)
+            _mail_subscribers(conn, mail, as_of, rule, names, args.lang, quiet_stdout=args.format != "table")
     return 0
 
 
@@ -65,8 +66,9 @@ def _mail_settings():
     return mail_settings()
 
 
-def _mail_subscribers(conn, mail, as_of, rule, names, language: str) -> None:
-    """Each subscribed user gets the alerts of their own scope, when there are any."""
+def _mail_subscribers(conn, mail, as_of, rule, names, language: str, quiet_stdout: bool) -> None:
+    """Each subscribed user gets the alerts of their own scope, when there are any (progress on stderr
+    when stdout carries CSV or JSON)."""
     from cli.smtp import send_message
     from dashboard.alert_text import alert_sentences, rule_sentence
     from dashboard.mail import alerts_message
@@ -83,4 +85,7 @@ def _mail_subscribers(conn, mail, as_of, rule, names, language: str) -> None:
             server,
             alerts_message(sentences, rule_sentence(rule, language), as_of, sender, [person.email], language),
         )
-        print(f"{person.username} <{person.email}>: {len(found)} alert(s) mailed")
+        print(
+            f"{person.username} <{person.email}>: {len(found)} alert(s) mailed",
+            file=sys.stderr if quiet_stdout else sys.stdout,
+        )

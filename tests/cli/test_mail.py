@@ -268,3 +268,34 @@ def test_smtps_implicit_tls(certificate):
     finally:
         controller.stop()
     assert [r for r, _ in inbox.received] == [["s@x.vn"]]
+
+
+def test_alerts_mailed_to_each_subscriber_in_scope(smtp_server, monkeypatch, tmp_path, capsys):
+    from tests.warehouse.test_alerts import write_province
+
+    controller, inbox = smtp_server
+    url = f"sqlite:///{tmp_path / 'alerts.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("CASHLESS_SMTP_URL", f"smtp://mailer:s3cret@127.0.0.1:{controller.port}")
+    monkeypatch.setenv("CASHLESS_MAIL_FROM", "cashless@x.vn")
+    customers, payments = write_province(tmp_path)
+    assert main(["db", "upgrade"]) == 0
+    assert main(["load", "customers", str(customers), "--quiet"]) == 0
+    assert main(["load", "payments", str(payments), "--quiet"]) == 0
+    with make_engine(url).begin() as conn:
+        add_user(conn, "boss", "password1", "executive", email="boss@x.vn")
+        add_user(conn, "m1", "password1", "manager", "PA1101", email="m1@x.vn")
+        add_user(conn, "m2", "password1", "manager", "PA1102", email="m2@x.vn")  # no alert in PA1102
+        for name in ("boss", "m1", "m2"):
+            set_subscribed(conn, name, True)
+    capsys.readouterr()
+    assert main(["alerts", "--as-of", "2025-02-28", "--mail"]) == 0
+    out = capsys.readouterr().out
+    assert "trung bình + 2,0 độ lệch chuẩn của 12 tuần" in out  # the definition of "usual" is printed
+    assert "Điện lực TP Tuyên Quang: 4 khách hàng quay lại tiền mặt trong 7 ngày" in out
+    got = {tuple(r): m for r, m in inbox.received}
+    assert set(got) == {("boss@x.vn",), ("m1@x.vn",)}
+    assert (
+        got[("m1@x.vn",)]["Subject"] == "Cảnh báo chuyển đổi thanh toán không dùng tiền mặt ngày 28/02/2025"
+    )
+    assert "4 khách hàng quay lại tiền mặt" in parts(got[("m1@x.vn",)])["text/html"].get_content()

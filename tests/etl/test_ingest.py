@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from cli.main import main
 from etl.ingest import LOCK, FolderBusy, folder_lock, ingest_folder, plan_ingest
+from warehouse.db import make_engine
 from warehouse.metrics import kpi
+from warehouse.schema import load_runs
 
 # Two customers of Yên Sơn; C2's payment is the latest and cashless (BIDV), C1 paid cash.
 CUSTOMERS = "MA_KHANG,MA_DVIQLY,NGAY_HLUC\nC1,PA1102,01/01/2024\nC2,PA1102,01/01/2024\n"
@@ -29,6 +36,12 @@ def drop_folder(tmp_path):
     (folder / "readme.csv").write_text("x,y\n1,2\n", encoding="utf-8")
     (folder / "still_copying.csv.part").write_text(CUSTOMERS, encoding="utf-8")
     return folder
+
+
+def main_in(env, args):
+    return subprocess.run(
+        [sys.executable, "-m", "cashless", *args], env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_plan_orders_by_header_not_name(tmp_path):
@@ -95,3 +108,37 @@ def test_cli_exit_codes_and_dry_run(tmp_path, monkeypatch, capsys):
     assert capsys.readouterr().out.strip() == "nothing new"
     assert main(["ingest", str(tmp_path / "nowhere")]) == 1
     assert "no such folder" in capsys.readouterr().err
+
+
+def test_cli_run_while_another_holds_the_lock_does_nothing(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'w.db'}")
+    assert main(["db", "upgrade"]) == 0
+    folder = drop_folder(tmp_path)
+    with open(folder / LOCK, "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        assert main(["ingest", str(folder)]) == 0
+    assert "another `cashless ingest` is working" in capsys.readouterr().err
+    assert not (folder / "done").exists() and (folder / "z_payments.csv").exists()
+
+
+def test_two_overlapping_runs_load_each_file_once(tmp_path):
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    env = {**os.environ, "DATABASE_URL": url}
+    assert main_in(env, ["db", "upgrade"]).returncode == 0
+    folder = drop_folder(tmp_path)
+    command = [sys.executable, "-m", "cashless", "ingest", str(folder)]
+    runs = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    assert sorted(run.returncode for run in runs) in (
+        [0, 1],
+        [1, 1],
+    )  # readme.csv rejected once; a loser exits 0
+    with make_engine(url).connect() as conn:
+        loaded = (
+            conn.execute(select(load_runs.c.file_name).where(load_runs.c.status == "loaded")).scalars().all()
+        )
+    assert sorted(Path(name).name for name in loaded) == ["a_customers.csv", "z_payments.csv"]
+    assert sum(out.count("rejected: not a customers") for out, _ in outputs) == 1
