@@ -15,7 +15,6 @@ import datetime as dt
 
 import pytest
 
-from dashboard.alert_text import alert_sentences, rule_sentence
 from etl.load import load_files
 from warehouse.access import Viewer
 from warehouse.alerts import SlipRule, alerts, weekly_slip_backs
@@ -103,13 +102,3 @@ def test_too_little_history_gives_no_slip_alert(province):
         too_short = alerts(conn, day, rule=SlipRule(min_count=1, min_history=5))
     assert sorted(enough["office_code"]) == ["PA1101", "PA1103"]
     assert too_short.empty
-
-
-def test_sentences_carry_the_figures(province):
-    with province.connect() as conn:
-        found = alerts(conn, AS_OF)
-    names = {"PA1101": "Điện lực TP Tuyên Quang"}
-    target, slips = alert_sentences(found, names, "vi")
-    assert "kế hoạch tháng 2025-02 không đạt" in target and "còn thiếu 6 khách hàng" in target
-    assert slips.startswith("Điện lực TP Tuyên Quang: 4 khách hàng quay lại tiền mặt") and "3,1" in slips
-    assert "mean + 2.0 standard deviations" in rule_sentence(SlipRule(), "en")
