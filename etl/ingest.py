@@ -12,7 +12,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -41,6 +41,7 @@ class DropFile:
     path: Path
     kind: str | None
     reason: str = ""
+    details: list[str] = field(default_factory=list)  # why it is neither kind, written beside it
 
 
 @dataclass
@@ -80,7 +81,11 @@ def detect_kind(path: Path) -> DropFile:
         return DropFile(path, matches[0])
     if matches:
         return DropFile(path, None, "the header fits both customers and payments; split the file")
-    return DropFile(path, None, "not a customers or payments export (" + "; ".join(reasons) + ")")
+    if all("missing required column" in reason for reason in reasons):  # a table, but of neither kind
+        return DropFile(
+            path, None, "not a customers or payments export: its header lacks their required columns", reasons
+        )
+    return DropFile(path, None, "; ".join(dict.fromkeys(r.split(": ", 1)[1] for r in reasons)), reasons)
 
 
 def plan_ingest(folder: Path) -> list[DropFile]:
@@ -124,7 +129,9 @@ def ingest_folder(
     with folder_lock(folder):
         plan = plan_ingest(folder)
         for unreadable in (f for f in plan if f.kind is None):
-            moved = _move(unreadable.path, folder / REJECTED, unreadable.reason)
+            moved = _move(
+                unreadable.path, folder / REJECTED, "\n".join([unreadable.reason, *unreadable.details])
+            )
             finish(IngestOutcome(unreadable.path.name, None, "rejected", unreadable.reason, moved))
         for kind in KINDS:
             paths = [f.path for f in plan if f.kind == kind]

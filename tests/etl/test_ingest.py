@@ -142,3 +142,14 @@ def test_two_overlapping_runs_load_each_file_once(tmp_path):
         )
     assert sorted(Path(name).name for name in loaded) == ["a_customers.csv", "z_payments.csv"]
     assert sum(out.count("rejected: not a customers") for out, _ in outputs) == 1
+
+
+def test_unreadable_file_gets_its_one_reason(engine, tmp_path):
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    (folder / "blank.csv").write_bytes(b"")
+    [outcome] = ingest_folder(engine, folder)
+    assert (outcome.status, outcome.detail) == ("rejected", "the file is empty")
+    assert (
+        (folder / "rejected" / "blank.csv.txt").read_text(encoding="utf-8").startswith("the file is empty\n")
+    )
