@@ -842,6 +842,43 @@ TEXT = {
         "If they are the same commune, add a line to data/commune_aliases.csv (office_code, old_name, new_name).",
     ),
     "looks_like": ("Giống với", "Looks like"),
+    # --- ops ---
+    "mail_subject": (
+        "Báo cáo tuần chuyển đổi thanh toán không dùng tiền mặt ngày {day}",
+        "Weekly review of cashless payment adoption, {day}",
+    ),
+    "mail_attached": ("Báo cáo đầy đủ ở tệp PDF đính kèm.", "The full review is in the attached PDF."),
+    "subscribed": ("Nhận báo cáo tuần qua e-mail", "Weekly review by e-mail"),
+    "subscribe_save": ("Lưu đăng ký", "Save subscriptions"),
+    "subscribe_saved": ("Đã lưu đăng ký nhận báo cáo.", "Subscriptions saved."),
+    "alerts_title": ("Cảnh báo", "Alerts"),
+    "alerts_subject": (
+        "Cảnh báo chuyển đổi thanh toán không dùng tiền mặt ngày {day}",
+        "Cashless adoption alerts, {day}",
+    ),
+    "alerts_none": ("Không có cảnh báo ngày {day}.", "No alerts on {day}."),
+    "alert_target": (
+        "{office}: kế hoạch {kind} {period} không đạt — dự báo {projected}, mục tiêu {target}; "
+        "còn thiếu {needed} khách hàng.",
+        "{office}: the {kind} {period} target is off track — projected {projected} against {target}; "
+        "{needed} customers still needed.",
+    ),
+    "alert_slips": (
+        "{office}: {slipped} khách hàng quay lại tiền mặt trong 7 ngày, trên mức thường (tối đa {limit}).",
+        "{office}: {slipped} customers went back to cash in the last 7 days, above the usual level (at most {limit}).",
+    ),
+    "alert_slips_needed": (
+        " Còn thiếu {needed} khách hàng cho kế hoạch {kind} {period}.",
+        " {needed} customers still needed for the {kind} {period} target.",
+    ),
+    "alert_rule": (
+        "Kế hoạch không đạt: dự báo cuối kỳ thấp hơn mục tiêu hơn 2 điểm %. Mức thường của số khách hàng "
+        "quay lại tiền mặt: trung bình + {sds} độ lệch chuẩn của {weeks} tuần trước đó của điện lực; "
+        "cảnh báo khi tuần này vượt mức đó và từ {min_count} khách hàng trở lên.",
+        "Off track: the rate projected at period end is more than 2 points below the target. Usual "
+        "slip-backs: the mean + {sds} standard deviations of the office's weekly slip-backs over the "
+        "previous {weeks} weeks; an alert when this week is above that and at least {min_count}.",
+    ),
 }
 
 

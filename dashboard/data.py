@@ -19,9 +19,12 @@ from models import outreach, runs
 from models.export import read_returned_sheet
 from warehouse import access, channels, metrics, quality, targets, weekly
 from warehouse.access import Viewer
+from warehouse.alerts import alerts as alerts_of
 from warehouse.db import make_engine, writing
 from warehouse.migrate import current_revision, head_revision
 from warehouse.snapshots import dirty_from, refresh_snapshots
+from warehouse.subscriptions import set_subscribed
+from warehouse.subscriptions import subscriptions as subscriptions_of
 from warehouse.weekly import WeeklyReview
 
 TTL = 60
@@ -152,6 +155,12 @@ def year_end_outlook(viewer: Viewer, as_of: dt.date) -> pd.DataFrame:
         return outlook(forecast, targets.target_status(conn, as_of, as_of.year, viewer=viewer), as_of)
 
 
+def alerts(viewer: Viewer, as_of: dt.date, office: str | None) -> pd.DataFrame:
+    """warehouse.alerts.alerts for the viewer's offices (the list `cashless alerts` prints)."""
+    with engine().connect() as conn:
+        return alerts_of(conn, as_of, viewer=viewer, office=office)
+
+
 @st.cache_data(ttl=TTL)
 def planned_targets(viewer: Viewer, years: tuple[int, ...], office: str | None) -> pd.DataFrame:
     with engine().connect() as conn:
@@ -261,6 +270,21 @@ def add_user(
 def set_active(viewer: Viewer, username: str, active: bool) -> None:
     with writing(engine()) as conn:
         access.set_active(conn, username, active, by=viewer)
+
+
+def subscriptions(viewer: Viewer) -> dict[str, bool]:
+    viewer.require("manage_users")
+    with engine().connect() as conn:
+        return subscriptions_of(conn)
+
+
+def save_subscriptions(viewer: Viewer, wanted: dict[str, bool]) -> None:
+    """Subscribe or unsubscribe the accounts whose box changed (each change audited)."""
+    with writing(engine()) as conn:
+        current = subscriptions_of(conn)
+        for username, subscribed in wanted.items():
+            if current.get(username) != subscribed:
+                set_subscribed(conn, username, subscribed, by=viewer)
 
 
 def audit_entries(viewer: Viewer) -> pd.DataFrame:
