@@ -13,7 +13,7 @@ MODELS_DIR = DATA_DIR / "models"
 DEFAULT_DB_PATH = DATA_DIR / "cashless.db"
 OFFICES_CSV = DATA_DIR / "offices.csv"
 CHANNELS_CSV = DATA_DIR / "channels.csv"
-COLUMN_ALIASES_CSV = DATA_DIR / "column_aliases.csv"
+COMMUNE_ALIASES_CSV = DATA_DIR / "commune_aliases.csv"
 DEMO_TARGETS_CSV = DATA_DIR / "demo_targets.csv"
 # The demo's accounts, one per role (README: "Signing in"); never used outside `cashless demo`.
 DEMO_PASSWORD = "cashless-demo"
@@ -47,6 +47,8 @@ class LoadSettings:
     helper_min_bytes: int = 32 * 2**20
     # Payments kept in memory for the snapshot refresh; past this, a load refreshes in batches.
     max_rows_in_memory: int = 8_000_000
+    # Renamed or merged communes (office_code, old_name, new_name): history rolls up under the new name.
+    commune_aliases: Path = COMMUNE_ALIASES_CSV
 
 
 @dataclass(frozen=True)

@@ -768,6 +768,117 @@ TEXT = {
         "Ở tốc độ hiện tại, {office} đạt {low}–{high} vào {day}.",
         "At the current pace, {office} reaches {low}–{high} by {day}.",
     ),
+    # --- etl ---
+    # quarantine reasons: the English is the template the loader stores, the Vietnamese is shown
+    "q_not_a_date": (
+        "không phải ngày hợp lệ (cần dd/mm/yyyy hoặc yyyy-mm-dd): '{value}'",
+        "not a valid date (expected dd/mm/yyyy or yyyy-mm-dd): '{value}'",
+    ),
+    "q_date_outside": (
+        "ngày ngoài khoảng {first}-{last}: '{value}'",
+        "date outside {first}-{last}: '{value}'",
+    ),
+    "q_required_date": ("ngày bắt buộc đang để trống", "required date is empty"),
+    "q_not_an_amount": (
+        "không phải số tiền VND (chữ số, phân cách hàng nghìn bằng . , hoặc dấu cách): '{value}'",
+        "not a VND amount (digits, with . , or space between thousands): '{value}'",
+    ),
+    "q_amount_too_large": ("số tiền lớn bất thường: '{value}'", "amount is implausibly large: '{value}'"),
+    "q_amount_not_positive": ("số tiền phải lớn hơn 0", "amount must be greater than 0"),
+    "q_required_amount": ("số tiền bắt buộc đang để trống", "required amount is empty"),
+    "q_not_a_period": (
+        "không phải kỳ hóa đơn (YYYYMM, YYYY-MM hoặc MM/YYYY): '{value}'",
+        "not a bill period (YYYYMM, YYYY-MM or MM/YYYY): '{value}'",
+    ),
+    "q_unknown_type": ("loại khách hàng không xác định: '{value}'", "unknown customer type: '{value}'"),
+    "q_required": ("{column} bắt buộc đang để trống", "required {column} is empty"),
+    "q_unknown_office": ("mã đơn vị không tồn tại '{value}'", "unknown office code '{value}'"),
+    "q_end_before_start": (
+        "ngày hết hiệu lực trước ngày hiệu lực",
+        "contract_end is before contract_start",
+    ),
+    "q_duplicate_customer": (
+        "mã khách hàng lặp lại trong tệp (giữ dòng đầu tiên)",
+        "duplicate customer_id in this file (first occurrence kept)",
+    ),
+    "q_unknown_customer": (
+        "mã khách hàng chưa có '{value}' (nạp tệp khách hàng trước)",
+        "unknown customer_id '{value}' (load customers first)",
+    ),
+    "q_paid_after_load": (
+        "ngày thanh toán sau ngày nạp (muộn nhất {day})",
+        "payment dated after the day of the load ({day} at the latest)",
+    ),
+    "q_paid_before": ("ngày thanh toán trước {day}", "payment dated before {day}"),
+    "q_too_long": ("dài quá {limit} ký tự", "longer than {limit} characters"),
+    "q_id_taken": (
+        "mã giao dịch đã dùng cho khách hàng khác (giữ giao dịch đầu tiên)",
+        "transaction id already used for another customer (first one kept)",
+    ),
+    "q_reason_column": ("Lý do lỗi", "Reason"),
+    "q_line_column": ("Dòng trong tệp gốc", "Line in the original file"),
+    # column names as reasons and downloads show them
+    "col_customer_id": ("Mã khách hàng", "customer_id"),
+    "col_office_code": ("Mã đơn vị", "office_code"),
+    "col_commune": ("Xã/Phường", "commune"),
+    "col_customer_type": ("Loại khách hàng", "customer_type"),
+    "col_name": ("Tên khách hàng", "name"),
+    "col_address": ("Địa chỉ", "address"),
+    "col_phone": ("Số điện thoại", "phone"),
+    "col_contract_start": ("Ngày hiệu lực", "contract_start"),
+    "col_contract_end": ("Ngày hết hiệu lực", "contract_end"),
+    "col_payment_id": ("Mã giao dịch", "payment_id"),
+    "col_bill_period": ("Kỳ hóa đơn", "bill_period"),
+    "col_paid_at": ("Ngày thanh toán", "paid_at"),
+    "col_amount": ("Số tiền", "amount"),
+    "col_channel": ("Kênh thanh toán", "channel"),
+    "q_download": (
+        "Tải các dòng lỗi của tệp này để sửa và gửi lại (CSV)",
+        "Download this file's rows to fix and send again (CSV)",
+    ),
+    "lookalike_communes": ("Tên xã/phường gần giống, chưa ghép", "Look-alike commune names not yet mapped"),
+    "lookalike_hint": (
+        "Nếu là cùng một xã/phường, thêm dòng vào data/commune_aliases.csv (office_code, old_name, new_name).",
+        "If they are the same commune, add a line to data/commune_aliases.csv (office_code, old_name, new_name).",
+    ),
+    "looks_like": ("Giống với", "Looks like"),
+    # --- ops ---
+    "mail_subject": (
+        "Báo cáo tuần chuyển đổi thanh toán không dùng tiền mặt ngày {day}",
+        "Weekly review of cashless payment adoption, {day}",
+    ),
+    "mail_attached": ("Báo cáo đầy đủ ở tệp PDF đính kèm.", "The full review is in the attached PDF."),
+    "subscribed": ("Nhận báo cáo tuần qua e-mail", "Weekly review by e-mail"),
+    "subscribe_save": ("Lưu đăng ký", "Save subscriptions"),
+    "subscribe_saved": ("Đã lưu đăng ký nhận báo cáo.", "Subscriptions saved."),
+    "alerts_title": ("Cảnh báo", "Alerts"),
+    "alerts_subject": (
+        "Cảnh báo chuyển đổi thanh toán không dùng tiền mặt ngày {day}",
+        "Cashless adoption alerts, {day}",
+    ),
+    "alerts_none": ("Không có cảnh báo ngày {day}.", "No alerts on {day}."),
+    "alert_target": (
+        "{office}: kế hoạch {kind} {period} không đạt — dự báo {projected}, mục tiêu {target}; "
+        "còn thiếu {needed} khách hàng.",
+        "{office}: the {kind} {period} target is off track — projected {projected} against {target}; "
+        "{needed} customers still needed.",
+    ),
+    "alert_slips": (
+        "{office}: {slipped} khách hàng quay lại tiền mặt trong 7 ngày, trên mức thường (tối đa {limit}).",
+        "{office}: {slipped} customers went back to cash in the last 7 days, above the usual level (at most {limit}).",
+    ),
+    "alert_slips_needed": (
+        " Còn thiếu {needed} khách hàng cho kế hoạch {kind} {period}.",
+        " {needed} customers still needed for the {kind} {period} target.",
+    ),
+    "alert_rule": (
+        "Kế hoạch không đạt: dự báo cuối kỳ thấp hơn mục tiêu hơn 2 điểm %. Mức thường của số khách hàng "
+        "quay lại tiền mặt: trung bình + {sds} độ lệch chuẩn của {weeks} tuần trước đó của điện lực; "
+        "cảnh báo khi tuần này vượt mức đó và từ {min_count} khách hàng trở lên.",
+        "Off track: the rate projected at period end is more than 2 points below the target. Usual "
+        "slip-backs: the mean + {sds} standard deviations of the office's weekly slip-backs over the "
+        "previous {weeks} weeks; an alert when this week is above that and at least {min_count}.",
+    ),
 }
 
 

@@ -46,5 +46,6 @@ def load_and_report(engine, kind: str, paths: list[Path], progress: bool = True)
         f"{len(results)} file(s): {totals['loaded']} loaded, {totals['skipped']} skipped, "
         f"{totals['rejected']} rejected; rows: {sum(r.loaded for r in results):,} loaded, "
         f"{sum(r.quarantined for r in results):,} quarantined"
+        + (f", {footers:,} footer row(s) skipped" if (footers := sum(r.footers for r in results)) else "")
     )
     return results

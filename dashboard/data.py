@@ -19,9 +19,12 @@ from models import outreach, runs
 from models.export import read_returned_sheet
 from warehouse import access, channels, metrics, quality, targets, weekly
 from warehouse.access import Viewer
+from warehouse.alerts import alerts as alerts_of
 from warehouse.db import make_engine, writing
 from warehouse.migrate import current_revision, head_revision
 from warehouse.snapshots import dirty_from, refresh_snapshots
+from warehouse.subscriptions import set_subscribed
+from warehouse.subscriptions import subscriptions as subscriptions_of
 from warehouse.weekly import WeeklyReview
 
 TTL = 60
@@ -152,6 +155,12 @@ def year_end_outlook(viewer: Viewer, as_of: dt.date) -> pd.DataFrame:
         return outlook(forecast, targets.target_status(conn, as_of, as_of.year, viewer=viewer), as_of)
 
 
+def alerts(viewer: Viewer, as_of: dt.date, office: str | None) -> pd.DataFrame:
+    """warehouse.alerts.alerts for the viewer's offices (the list `cashless alerts` prints)."""
+    with engine().connect() as conn:
+        return alerts_of(conn, as_of, viewer=viewer, office=office)
+
+
 @st.cache_data(ttl=TTL)
 def planned_targets(viewer: Viewer, years: tuple[int, ...], office: str | None) -> pd.DataFrame:
     with engine().connect() as conn:
@@ -261,6 +270,21 @@ def add_user(
 def set_active(viewer: Viewer, username: str, active: bool) -> None:
     with writing(engine()) as conn:
         access.set_active(conn, username, active, by=viewer)
+
+
+def subscriptions(viewer: Viewer) -> dict[str, bool]:
+    viewer.require("manage_users")
+    with engine().connect() as conn:
+        return subscriptions_of(conn)
+
+
+def save_subscriptions(viewer: Viewer, wanted: dict[str, bool]) -> None:
+    """Subscribe or unsubscribe the accounts whose box changed (each change audited)."""
+    with writing(engine()) as conn:
+        current = subscriptions_of(conn)
+        for username, subscribed in wanted.items():
+            if current.get(username) != subscribed:
+                set_subscribed(conn, username, subscribed, by=viewer)
 
 
 def audit_entries(viewer: Viewer) -> pd.DataFrame:
@@ -398,3 +422,27 @@ def import_outcomes(viewer: Viewer, content: bytes, file_name: str) -> dict[int,
         done = outreach.import_outcomes(conn, viewer, sheet)
     clear()
     return done
+
+
+@st.cache_data(ttl=TTL)
+def quarantine_download(viewer: Viewer, run_id: int, language: str) -> bytes:
+    """A run's quarantined rows as a CSV to fix and send again (admins: it holds personal data)."""
+    from etl.quarantine import quarantine_download as download
+
+    with engine().connect() as conn:
+        return download(conn, viewer, run_id, language)
+
+
+@st.cache_data(ttl=TTL)
+def lookalike_communes(viewer: Viewer) -> pd.DataFrame:
+    """Commune names of the viewer's offices that look alike and no alias maps yet."""
+    from cashless.settings import COMMUNE_ALIASES_CSV
+    from etl.communes import lookalike_communes as lookalikes
+    from etl.communes import read_commune_aliases
+
+    with engine().connect() as conn:
+        found = lookalikes(conn, read_commune_aliases(COMMUNE_ALIASES_CSV)).rename(
+            columns={"name": "commune"}
+        )
+    office = access.office_scope(viewer)
+    return found if office is None else found[found["office_code"] == office].reset_index(drop=True)

@@ -23,8 +23,12 @@ from sqlalchemy import Connection, Engine, bindparam, func, insert, select, text
 
 from cashless.settings import LoadSettings
 from cashless.text import fold_text
+from cashless.texts import t
+from etl.communes import commune_key, current_names, merge_communes, read_commune_aliases
+from etl.kinds import CUSTOMERS, PAYMENTS
 from etl.prepare import CustomerFacts, PaymentFacts, PreparedChunk, Preparer
-from etl.read import FileRejected, RawFile, open_raw_file
+from etl.read import ROW_NUMBER, FileRejected, RawFile, open_raw_file, read_chunks
+from etl.validate import quarantine_records
 from warehouse.bulk import bulk_insert, fetch_frame, insert_if_new, iso_dates
 from warehouse.days import from_epoch, iso_days
 from warehouse.db import writing
@@ -41,28 +45,11 @@ from warehouse.snapshots import mark_dirty, refresh_snapshots
 log = logging.getLogger(__name__)
 
 ID_SAMPLE = 1000  # payment ids probed per chunk before trying the direct insert
+# An id belongs to the customer it was first stored (or first in the file) with; other rows are quarantined.
+ID_TAKEN = "payment_id: " + t("q_id_taken", "en")
 
-PAYMENT_COLUMNS = [
-    "payment_id",
-    "customer_key",
-    "bill_period",
-    "paid_at",
-    "amount",
-    "channel_name_id",
-    "load_run_id",
-]
-CUSTOMER_COLUMNS = [
-    "customer_id",
-    "office_code",
-    "commune_id",
-    "customer_type",
-    "name",
-    "address",
-    "phone",
-    "contract_start",
-    "contract_end",
-    "load_run_id",
-]
+PAYMENT_COLUMNS = PAYMENTS.stored
+CUSTOMER_COLUMNS = CUSTOMERS.stored
 
 
 @dataclass
@@ -76,6 +63,7 @@ class LoadResult:
     loaded: int = 0
     updated: int = 0
     quarantined: int = 0
+    footers: int = 0  # totals rows of a report-shaped file, skipped (not counted as read)
     message: str = ""
     earliest_day: dt.date | None = None
     recent: pd.DataFrame | None = field(default=None, repr=False)  # loaded payments, for the refresh
@@ -85,9 +73,10 @@ class LoadResult:
             return f"{self.file}: rejected: {self.message}"
         if self.status == "skipped":
             return f"{self.file}: skipped: {self.message}"
+        footers = f", {self.footers:,} footer row(s) skipped" if self.footers else ""
         return (
             f"{self.file}: {self.loaded:,} loaded ({self.updated:,} of them updates), "
-            f"{self.quarantined:,} quarantined"
+            f"{self.quarantined:,} quarantined{footers}"
         )
 
 
@@ -223,6 +212,7 @@ def _read_facts(conn: Connection, kind: str) -> PaymentFacts | CustomerFacts:
     return PaymentFacts(
         customer_ids=pa.array(known["customer_id"].to_numpy(dtype=object), type=pa.string()),
         customer_keys=known["customer_key"].to_numpy(dtype=np.int64),
+        load_day=dt.date.today(),
     )
 
 
@@ -375,6 +365,7 @@ class _FileLoader:
                 timings["waiting for prepared chunks"] += time.perf_counter() - clock
                 clock = time.perf_counter()
                 self.result.rows_read += chunk.rows_read
+                self.result.footers += chunk.footers
                 if not chunk.bad.empty:
                     bulk_insert(self.conn, quarantine.name, chunk.bad.assign(load_run_id=self.run_id))
                     self.result.quarantined += len(chunk.bad)
@@ -422,9 +413,9 @@ class _FileLoader:
         self.conn.exec_driver_sql(f"DELETE FROM {name}")
         bulk_insert(self.conn, name, frame)
 
-    def merge_staged(self, name: str, table: str, columns: list[str]) -> None:
-        """Upsert the staged rows into `table` on its key, `columns[0]`."""
-        updates = ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
+    def merge_staged(self, name: str, table: str, columns: list[str], updates: str = "") -> None:
+        """Upsert the staged rows into `table` on its key, `columns[0]` (`updates`: the SET list)."""
+        updates = updates or ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
         self.conn.exec_driver_sql(
             f"INSERT INTO {table} ({', '.join(columns)}) "
             f"SELECT {', '.join(columns)} FROM {name} WHERE true "
@@ -445,18 +436,11 @@ class _PaymentLoader(_FileLoader):
         channel_ids = self._channel_name_ids(chunk.channels)[rows["channel_code"].to_numpy()]
         days = rows["day"].to_numpy()
         self.note_day(from_epoch(days.min()))
-        frame = pd.DataFrame(
-            {
-                "payment_id": rows["payment_id"].to_numpy(),
-                "customer_key": rows["customer_key"].to_numpy(),
-                "bill_period": rows["bill_period"].to_numpy(),
-                "paid_at": iso_days(days),
-                "amount": rows["amount"].to_numpy(),
-                "channel_name_id": channel_ids,
-                "load_run_id": self.run_id,
-            }
-        )
-        replaced, earliest_old = self._upsert(frame)
+        stored = {"paid_at": iso_days(days), "channel_name_id": channel_ids, "load_run_id": self.run_id}
+        frame = pd.DataFrame({c: stored[c] if c in stored else rows[c].to_numpy() for c in PAYMENT_COLUMNS})
+        replaced, earliest_old, taken = self._upsert(frame, rows["row_number"].to_numpy())
+        if taken.any():
+            frame, rows, days, channel_ids = frame[~taken], rows[~taken], days[~taken], channel_ids[~taken]
         self.note_day(earliest_old)
         self.result.loaded += len(frame) + chunk.repeated  # repeats count as updates of the row they repeat
         self.result.updated += replaced + chunk.repeated
@@ -471,20 +455,40 @@ class _PaymentLoader(_FileLoader):
             )
         )
 
-    def _upsert(self, frame: pd.DataFrame) -> tuple[int, object]:
-        """Insert or replace the chunk's payments; returns how many replaced rows and their earliest old day.
+    def _quarantine_lines(self, lines: np.ndarray, column: str, reason: str) -> None:
+        """Quarantine file lines that were valid rows, reading them again from the file (rare)."""
+        wanted = set(lines.tolist())
+        for chunk in read_chunks(self.raw, self.settings.chunk_rows):
+            rows = chunk[chunk[ROW_NUMBER].isin(wanted)]
+            if len(rows):
+                index = rows.index
+                bad = quarantine_records(rows, pd.Series(column, index=index), pd.Series(reason, index=index))
+                bulk_insert(self.conn, quarantine.name, bad.assign(load_run_id=self.run_id))
+                self.result.quarantined += len(bad)
+
+    def _upsert(self, frame: pd.DataFrame, lines: np.ndarray) -> tuple[int, object, np.ndarray]:
+        """Insert or replace the chunk's payments: how many replaced rows, their earliest old day, and
+        which rows were not written: their id belongs to another customer (quarantined).
 
         A chunk of new ids (the usual monthly file) goes straight in: executemany or COPY, as fast
         as the driver allows. A chunk with known ids, or one the sampled guess got wrong (the
         direct insert fails on the unique key and is undone), is staged and merged.
         """
-        if _insert_if_all_new(self.conn, "payments", "payment_id", frame):
-            return 0, None
-        return self._merge_through_staging(frame)
+        shared = frame["payment_id"].duplicated().any()  # an id given to two customers in the chunk
+        if not shared and _insert_if_all_new(self.conn, "payments", "payment_id", frame):
+            return 0, None, np.zeros(len(frame), dtype=bool)
+        return self._merge_through_staging(frame, lines)
 
-    def _merge_through_staging(self, frame: pd.DataFrame) -> tuple[int, object]:
-        """Upsert of a chunk whose ids may exist: stage it, count the replaced rows and their old days, merge."""
+    def _merge_through_staging(
+        self, frame: pd.DataFrame, lines: np.ndarray
+    ) -> tuple[int, object, np.ndarray]:
+        """Upsert of a chunk whose ids may exist: stage it, set aside ids that belong to another
+        customer, count the replaced rows and their old days, merge."""
         self.stage("staging_payments", "payments", PAYMENT_COLUMNS, frame)
+        taken = self._taken(frame)
+        if taken.any():
+            self._quarantine_lines(lines[taken], "payment_id", ID_TAKEN)
+            self.stage("staging_payments", "payments", PAYMENT_COLUMNS, frame[~taken])
         replaced, earliest_old = self.conn.execute(
             text(
                 "SELECT COUNT(*), MIN(p.paid_at) FROM staging_payments s "
@@ -492,7 +496,21 @@ class _PaymentLoader(_FileLoader):
             )
         ).one()
         self.merge_staged("staging_payments", "payments", PAYMENT_COLUMNS)
-        return replaced, earliest_old
+        return replaced, earliest_old, taken
+
+    def _taken(self, staged: pd.DataFrame) -> np.ndarray:
+        """Rows whose id belongs to another customer: the one it is stored with, else the first in the chunk."""
+        stored = dict(
+            self.conn.execute(
+                text(
+                    "SELECT DISTINCT s.payment_id, p.customer_key FROM staging_payments s "
+                    "JOIN payments p ON p.payment_id = s.payment_id"
+                )
+            ).all()
+        )
+        first = staged.groupby("payment_id", sort=False)["customer_key"].transform("first")
+        owner = staged["payment_id"].map(stored).fillna(first)
+        return (staged["customer_key"] != owner).to_numpy()
 
     def _channel_name_ids(self, raw_channels: list[str]) -> np.ndarray:
         """Id of each raw channel text as written; new texts are added with their catalog key."""
@@ -525,34 +543,43 @@ def _any_known(conn: Connection, table: str, column: str, ids: pd.Series) -> boo
 
 class _CustomerLoader(_FileLoader):
     def prepare(self) -> None:
-        self.commune_ids = {
-            (office, name): cid
-            for cid, office, name in self.conn.execute(
-                select(communes.c.id, communes.c.office_code, communes.c.name)
-            )
-        }
+        self.aliases = read_commune_aliases(self.settings.commune_aliases)
+        merge_communes(self.conn, self.aliases)  # communes renamed since, or stored under two spellings
+        self._read_communes()
 
     def write(self, chunk: PreparedChunk) -> None:
         clean = chunk.rows
+        stored = {
+            "commune_id": self._commune_ids(clean).to_numpy(),
+            "contract_start": iso_dates(clean["contract_start"]).to_numpy(),
+            "contract_end": iso_dates(clean["contract_end"]).to_numpy(),
+            "load_run_id": self.run_id,
+        }
         frame = pd.DataFrame(
-            {
-                "customer_id": clean["customer_id"].to_numpy(),
-                "office_code": clean["office_code"].to_numpy(),
-                "commune_id": self._commune_ids(clean).to_numpy(),
-                "customer_type": clean["customer_type"].to_numpy(),
-                "name": clean["name"].to_numpy(),
-                "address": clean["address"].to_numpy(),
-                "phone": clean["phone"].to_numpy(),
-                "contract_start": iso_dates(clean["contract_start"]).to_numpy(),
-                "contract_end": iso_dates(clean["contract_end"]).to_numpy(),
-                "load_run_id": self.run_id,
-            }
-        )
+            {c.stored: stored.get(c.stored, clean[c.name].to_numpy()) for c in CUSTOMERS.columns}
+        ).assign(load_run_id=self.run_id)
         if _insert_if_all_new(self.conn, "customers", "customer_id", frame):
             self.note_day(clean["contract_start"].min())  # all new: their contract starts are the changes
             self.result.loaded += len(frame)
         else:
             self._merge_through_staging(frame)
+
+    def _present(self) -> set[str]:
+        """The warehouse columns this file carries: the others keep their stored values on an update."""
+        carried = set(self.raw.columns.values())
+        return {c.stored for c in CUSTOMERS.columns if c.name in carried}
+
+    def _updates(self) -> str:
+        """SET list of the upsert: the columns the file carries; a commune the file does not give is
+        kept unless the customer moves office (then it is the new office's 'not given' commune)."""
+        present = self._present()
+        sets = [f"{c} = excluded.{c}" for c in CUSTOMER_COLUMNS[1:] if c in present or c == "load_run_id"]
+        if "commune_id" not in present:
+            sets.append(
+                "commune_id = CASE WHEN customers.office_code = excluded.office_code "
+                "THEN customers.commune_id ELSE excluded.commune_id END"
+            )
+        return ", ".join(sets)
 
     def _merge_through_staging(self, frame: pd.DataFrame) -> None:
         """Upsert of customers who may exist: stage, note the days their changes touch, count, merge."""
@@ -561,7 +588,7 @@ class _CustomerLoader(_FileLoader):
         self.result.updated += self.conn.execute(
             text("SELECT COUNT(*) FROM staging_customers s JOIN customers c ON c.customer_id = s.customer_id")
         ).scalar_one()
-        self.merge_staged("staging_customers", "customers", CUSTOMER_COLUMNS)
+        self.merge_staged("staging_customers", "customers", CUSTOMER_COLUMNS, self._updates())
         self.result.loaded += len(frame)
 
     def _note_changed_days(self) -> None:
@@ -573,13 +600,18 @@ class _CustomerLoader(_FileLoader):
             )
         ).scalar()
         self.note_day(new_start)
+        present = self._present()
+        changes = ["s.office_code <> c.office_code", "s.contract_start <> c.contract_start"]
+        if "commune_id" in present:
+            changes.append("s.commune_id <> c.commune_id")
+        if "contract_end" in present:
+            changes.append("COALESCE(s.contract_end, '9999-12-31') <> COALESCE(c.contract_end, '9999-12-31')")
+        end = "s.contract_end" if "contract_end" in present else "c.contract_end"
         changed = self.conn.execute(
             text(
-                "SELECT s.contract_start, c.contract_start, s.contract_end, c.contract_end "
+                f"SELECT s.contract_start, c.contract_start, {end}, c.contract_end "
                 "FROM staging_customers s JOIN customers c ON c.customer_id = s.customer_id "
-                "WHERE s.office_code <> c.office_code OR s.commune_id <> c.commune_id "
-                "OR s.contract_start <> c.contract_start "
-                "OR COALESCE(s.contract_end, '9999-12-31') <> COALESCE(c.contract_end, '9999-12-31')"
+                f"WHERE {' OR '.join(changes)}"
             )
         ).all()
         for row in changed:
@@ -587,18 +619,29 @@ class _CustomerLoader(_FileLoader):
                 self.note_day(day)
 
     def _commune_ids(self, clean: pd.DataFrame) -> pd.Series:
-        keys = clean["office_code"].astype(str) + "\x1f" + clean["commune"].astype(str)
-        new = [key for key in pd.unique(keys) if tuple(key.split("\x1f")) not in self.commune_ids]
+        """Each row's commune: renamed through the aliases, matched on its key within the office, added
+        (with this spelling) when the office has none with that key."""
+        names = current_names(clean["office_code"], clean["commune"].astype(str), self.aliases)
+        pairs = pd.DataFrame({"office": clean["office_code"].to_numpy(), "name": names.to_numpy()})
+        distinct = pairs.drop_duplicates()
+        keys = {(o, n): (o, commune_key(n)) for o, n in zip(distinct["office"], distinct["name"])}
+        new = {}
+        for (office, name), key in keys.items():
+            if key not in self.commune_ids and key not in new:
+                new[key] = {"office_code": office, "name": name}
         if new:
-            self.conn.execute(
-                insert(communes), [dict(zip(("office_code", "name"), key.split("\x1f"))) for key in new]
-            )
-            for cid, office, name in self.conn.execute(
-                select(communes.c.id, communes.c.office_code, communes.c.name)
-            ):
-                self.commune_ids[(office, name)] = cid
-        ids = {f"{office}\x1f{name}": cid for (office, name), cid in self.commune_ids.items()}
-        return keys.map(ids).astype("int64")
+            self.conn.execute(insert(communes), list(new.values()))
+            self._read_communes()
+        distinct = distinct.assign(id=[self.commune_ids[keys[pair]] for pair in keys])
+        return pairs.merge(distinct, on=["office", "name"], how="left")["id"].astype("int64")
+
+    def _read_communes(self) -> None:
+        """(office, name key) -> id of the office's first commune with that key."""
+        self.commune_ids = {}
+        for cid, office, name in self.conn.execute(
+            select(communes.c.id, communes.c.office_code, communes.c.name).order_by(communes.c.id)
+        ):
+            self.commune_ids.setdefault((office, commune_key(name)), cid)
 
 
 __all__ = ["LoadResult", "load_file", "load_files"]

@@ -5,12 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+NATURAL_KEY = ["customer_id", "bill_period", "paid_at", "amount"]
+
 
 class PaymentIdHasher:
-    """Hash of (customer_id, bill_period, paid_at, amount, channel, occurrence index in the file).
+    """Hash of the natural key (customer_id, bill_period, paid_at, amount) and its occurrence in the file.
 
-    The occurrence index counts identical rows across all chunks of one file, so two genuinely
-    separate identical payments keep two ids while re-sending the file reproduces the same ids.
+    The occurrence index counts rows with the same key across all chunks of one file: two identical
+    payments in one file are two payments, and the same payment in another file (a re-send, an
+    overlapping export) gets the same id, so it is one payment. A file holding a key more often
+    than earlier files adds the extra ones. The channel is left out of the key: a re-export with the
+    channel spelled differently (or corrected) updates the payment instead of adding a second one.
     """
 
     def __init__(self) -> None:
@@ -22,7 +27,7 @@ class PaymentIdHasher:
         missing = given.isna()
         if not missing.any():
             return given
-        rows = payments.loc[missing, ["customer_id", "bill_period", "paid_at", "amount", "channel"]]
+        rows = payments.loc[missing, NATURAL_KEY]
         base = pd.util.hash_pandas_object(rows, index=False).to_numpy()
         occurrence = pd.Series(base).groupby(base).cumcount().to_numpy()
         earlier = self._seen.reindex(base).fillna(0).to_numpy(dtype="int64")

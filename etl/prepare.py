@@ -9,6 +9,7 @@ a bounded queue, so the loading thread only writes (DESIGN §2, bulk paths).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import queue
 import signal
@@ -26,7 +27,7 @@ import pyarrow as pa
 
 from cashless.settings import ROOT
 from etl.payment_ids import PaymentIdHasher
-from etl.read import FileRejected, RawFile, read_chunks
+from etl.read import FOOTERS, ROW_NUMBER, FileRejected, RawFile, read_chunks
 from etl.validate import positions_in, quarantine_records, validate_customers, validate_payments
 from warehouse.days import to_epoch_days
 
@@ -36,10 +37,12 @@ CHUNKS_AHEAD = 2  # prepared chunks a helper holds while the loading thread writ
 
 @dataclass(frozen=True)
 class PaymentFacts:
-    """What payment validation needs from the warehouse: loaded customer ids and their keys."""
+    """What payment validation needs from the warehouse: loaded customer ids and their keys, and the
+    day of the load (a payment dated later is a typo)."""
 
     customer_ids: pa.Array
     customer_keys: np.ndarray
+    load_day: dt.date = field(default_factory=dt.date.today)
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class PreparedChunk:
     bad: pd.DataFrame
     channels: list[str] = field(default_factory=list)  # payments: texts the channel codes point into
     repeated: int = 0  # payments: rows dropped because a later row of the chunk has the same id
+    footers: int = 0  # totals rows at the foot of a report, skipped
 
 
 def prepare_file(
@@ -72,12 +76,13 @@ def prepare_file(
 def _prepare_payments(raw: RawFile, facts: PaymentFacts, chunk_rows: int) -> Iterator[PreparedChunk]:
     hasher = PaymentIdHasher()
     for chunk in read_chunks(raw, chunk_rows):
-        clean, bad = validate_payments(chunk, facts.customer_ids)
+        footers = chunk.attrs.get(FOOTERS, 0)
+        clean, bad = validate_payments(chunk, facts.customer_ids, facts.load_day)
         if clean.empty:
-            yield PreparedChunk(len(chunk), None, bad)
+            yield PreparedChunk(len(chunk), None, bad, footers=footers)
             continue
         rows, channels, repeated = shape_payments(clean, hasher, facts.customer_keys)
-        yield PreparedChunk(len(chunk), rows, bad, channels, repeated)
+        yield PreparedChunk(len(chunk), rows, bad, channels, repeated, footers)
 
 
 def shape_payments(
@@ -85,10 +90,11 @@ def shape_payments(
 ) -> tuple[pd.DataFrame, list[str], int]:
     """Ids assigned, customer keys, epoch days, channel codes; and how many rows repeated a later id.
 
-    A payment_id repeated in the chunk: the last row wins, as it would from a later chunk.
+    A payment_id repeated in the chunk for the same customer: the last row wins, as it would from
+    a later chunk. For another customer both stay: the loader keeps the id's owner.
     """
     clean = clean.assign(payment_id=hasher.assign(clean))
-    repeated = clean["payment_id"].duplicated(keep="last")
+    repeated = clean[["payment_id", "customer_id"]].duplicated(keep="last")
     clean = clean[~repeated]
     codes, channels = pd.factorize(clean["channel"])
     rows = pd.DataFrame(
@@ -99,6 +105,7 @@ def shape_payments(
             "day": to_epoch_days(clean["paid_at"]),
             "amount": clean["amount"].to_numpy(dtype=np.int64),
             "channel_code": codes.astype(np.int64),
+            "row_number": clean[ROW_NUMBER].to_numpy(dtype=np.int64),
         }
     )
     return rows, list(channels), int(repeated.sum())
@@ -110,7 +117,9 @@ def _prepare_customers(raw: RawFile, facts: CustomerFacts, chunk_rows: int) -> I
         clean, bad = validate_customers(chunk, facts.office_codes)
         clean, bad = _drop_earlier_ids(chunk, clean, bad, seen)
         seen.append(pa.array(clean["customer_id"].to_numpy(dtype=object), type=pa.string()))
-        yield PreparedChunk(len(chunk), None if clean.empty else clean, bad)
+        yield PreparedChunk(
+            len(chunk), None if clean.empty else clean, bad, footers=chunk.attrs.get(FOOTERS, 0)
+        )
 
 
 def _drop_earlier_ids(chunk, clean, bad, seen: list[pa.Array]) -> tuple[pd.DataFrame, pd.DataFrame]:

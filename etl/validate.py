@@ -1,7 +1,12 @@
-"""Turn a chunk of raw rows into clean rows and quarantine records (DataFrame in, DataFrames out)."""
+"""Turn a chunk of raw rows into clean rows and quarantine records (DataFrame in, DataFrames out).
+
+Each declared column (etl/kinds.py) is parsed by its type; then the rules across columns and rows.
+Reasons are the English templates of cashless/texts.py (`q_*`), shown translated (etl/quarantine.py).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import numpy as np
@@ -9,6 +14,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cashless.texts import t
+from etl.kinds import CUSTOMERS, KINDS, PAYMENTS, Column, Kind
 from etl.parse import (
     parse_amounts,
     parse_customer_types,
@@ -20,15 +27,9 @@ from etl.read import ROW_NUMBER
 
 QUARANTINE_COLUMNS = ["row_number", "column_name", "reason", "raw_row"]
 # The longest text each warehouse column holds (tests check these against warehouse/schema.py).
-TEXT_LIMITS = {
-    "customer_id": 40,
-    "payment_id": 64,
-    "channel": 200,
-    "commune": 200,
-    "name": 200,
-    "address": 400,
-    "phone": 40,
-}
+TEXT_LIMITS = {c.name: c.max_length for kind in KINDS.values() for c in kind.columns if c.max_length}
+EARLIEST_PAYMENT = dt.date(2000, 1, 1)  # before: a typo (the company's exports start long after)
+FUTURE_SLACK = dt.timedelta(days=1)  # a payment may be dated up to the day after the load
 
 
 def collect_errors(checks: dict[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
@@ -63,87 +64,91 @@ def quarantine_records(raw: pd.DataFrame, columns: pd.Series, reasons: pd.Series
     )
 
 
+def parse_declared(raw: pd.DataFrame, kind: Kind, office_codes: frozenset[str] | set[str] = frozenset()):
+    """Each declared column of `kind` parsed by its type: values and reasons (None = fine) per column.
+
+    A column absent from the file reads as empty cells (its `empty` value); `present` says which it is.
+    """
+    values, errors = {}, {}
+    for column in kind.columns:
+        cells = raw[column.name] if column.name in raw else pd.Series("", index=raw.index, dtype=object)
+        parse = per_distinct if column.distinct else _whole
+        values[column.name], errors[column.name] = parse(_PARSERS[column.type], cells, column)
+        if column.type == "office":
+            office = values[column.name]
+            unknown = (office != "") & ~office.isin(office_codes)
+            errors[column.name][unknown] = "unknown office code '" + office[unknown] + "'"
+        if column.max_length:
+            errors[column.name] = errors[column.name].combine_first(
+                too_long(values[column.name], column.name)
+            )
+    return values, errors
+
+
+def _parse_text(cells: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
+    if column.required:
+        return require_text(cells, column.name)
+    text = cells.astype(str).str.strip()
+    return text.where(text != "", column.empty).astype(object), _no_errors(cells)
+
+
+def _no_errors(cells: pd.Series) -> pd.Series:
+    return pd.Series(None, index=cells.index, dtype=object)
+
+
+_PARSERS = {
+    "id": _parse_text,
+    "text": _parse_text,
+    "office": _parse_text,
+    "date": lambda cells, column: parse_dates(cells, required=column.required),
+    "period": lambda cells, column: parse_periods(cells),
+    "amount": lambda cells, column: parse_amounts(cells),
+    "customer_type": lambda cells, column: parse_customer_types(cells),
+}
+
+
+def _whole(parse, cells: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
+    return parse(cells, column)
+
+
 def validate_customers(raw: pd.DataFrame, office_codes: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Clean customer rows (DESIGN §3) and quarantine records for the rows that break a rule."""
-    customer_id, id_errors = require_text(raw["customer_id"], "customer_id")
-    office, office_errors = require_text(raw["office_code"], "office_code")
-    unknown_office = (office != "") & ~office.isin(office_codes)
-    office_errors[unknown_office] = "unknown office code '" + office[unknown_office] + "'"
-    start, start_errors = parse_dates(raw["contract_start"], required=True)
-    end, end_errors = parse_dates(_column(raw, "contract_end"), required=False)
+    values, errors = parse_declared(raw, CUSTOMERS, office_codes)
+    start, end = values["contract_start"], values["contract_end"]
     reversed_dates = end.notna() & start.notna() & (end < start)
-    end_errors[reversed_dates] = "contract_end is before contract_start"
-    types, type_errors = parse_customer_types(_column(raw, "customer_type"))
+    errors["contract_end"][reversed_dates] = t("q_end_before_start", "en")
+    customer_id = values["customer_id"]
     duplicated = customer_id.duplicated(keep="first") & (customer_id != "")
-    id_errors[duplicated] = "duplicate customer_id in this file (first occurrence kept)"
-    texts = {"commune": _column(raw, "commune").astype(str).str.strip()}
-    texts |= {name: _optional_text(raw, name) for name in ("name", "address", "phone")}
-
-    first_column, reasons = collect_errors(
-        {
-            "customer_id": id_errors.combine_first(too_long(customer_id, "customer_id")),
-            "office_code": office_errors,
-            "contract_start": start_errors,
-            "contract_end": end_errors,
-            "customer_type": type_errors,
-            **{name: too_long(values, name) for name, values in texts.items()},
-        }
-    )
-    good = reasons.isna()
-    clean = pd.DataFrame(
-        {
-            "customer_id": customer_id,
-            "office_code": office,
-            "commune": texts["commune"],
-            "customer_type": types,
-            "name": texts["name"],
-            "address": texts["address"],
-            "phone": texts["phone"],
-            "contract_start": start,
-            "contract_end": end,
-        }
-    )[good]
+    errors["customer_id"][duplicated] = t("q_duplicate_customer", "en")
+    first_column, reasons = collect_errors(errors)
+    clean = pd.DataFrame(values)[reasons.isna()]
     return clean, quarantine_records(raw, first_column, reasons)
 
 
-def validate_payments(raw: pd.DataFrame, known_customers: pa.Array) -> tuple[pd.DataFrame, pd.DataFrame]:
+def validate_payments(
+    raw: pd.DataFrame, known_customers: pa.Array, load_day: dt.date | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Clean payment rows (DESIGN §3) and quarantine records; unknown customers are quarantined.
 
     `known_customers` holds the loaded customer ids; the clean frame's `customer_index` column is
-    each row's position in it.
+    each row's position in it. A payment dated before 2000 or after the day after `load_day`
+    (default today) is a typo: quarantined, so it can never become the latest data day.
     """
-    customer_id, id_errors = require_text(raw["customer_id"], "customer_id")
+    values, errors = parse_declared(raw, PAYMENTS)
+    customer_id = values["customer_id"]
     customer_index = positions_in(customer_id, known_customers)
     unknown = (customer_id != "") & (customer_index < 0)
-    id_errors[unknown] = "unknown customer_id '" + customer_id[unknown] + "' (load customers first)"
-    period, period_errors = per_distinct(parse_periods, raw["bill_period"])
-    paid_at, paid_errors = per_distinct(parse_dates, raw["paid_at"], required=True)
-    amount, amount_errors = parse_amounts(raw["amount"])
-    channel, channel_errors = per_distinct(require_text, raw["channel"], "channel")
-    payment_id = _optional_text(raw, "payment_id")
-
-    first_column, reasons = collect_errors(
-        {
-            "customer_id": id_errors,
-            "bill_period": period_errors,
-            "paid_at": paid_errors,
-            "amount": amount_errors,
-            "channel": channel_errors.combine_first(too_long(channel, "channel")),
-            "payment_id": too_long(payment_id, "payment_id"),
-        }
+    errors["customer_id"][unknown] = (
+        "unknown customer_id '" + customer_id[unknown] + "' (load customers first)"
     )
-    good = reasons.isna()
-    clean = pd.DataFrame(
-        {
-            "payment_id": payment_id,
-            "customer_id": customer_id,
-            "customer_index": customer_index,
-            "bill_period": period,
-            "paid_at": paid_at,
-            "amount": amount,
-            "channel": channel,
-        }
-    )[good]
+    paid_at = values["paid_at"]
+    latest = pd.Timestamp((load_day or dt.date.today()) + FUTURE_SLACK)
+    future, early = paid_at > latest, paid_at < pd.Timestamp(EARLIEST_PAYMENT)
+    errors["paid_at"][future] = t("q_paid_after_load", "en", day=f"{latest:%d/%m/%Y}")
+    errors["paid_at"][early] = t("q_paid_before", "en", day=f"{EARLIEST_PAYMENT:%d/%m/%Y}")
+    first_column, reasons = collect_errors(errors)
+    clean = pd.DataFrame(values).assign(customer_index=customer_index, **{ROW_NUMBER: raw[ROW_NUMBER]})
+    clean = clean[reasons.isna()]
     return clean, quarantine_records(raw, first_column, reasons)
 
 
@@ -172,13 +177,3 @@ def positions_in(values: pd.Series, keys: pa.Array) -> np.ndarray:
     """Position of each value in `keys` (-1 where absent), through Arrow's hash lookup."""
     found = pc.index_in(pa.array(values.to_numpy(dtype=object), type=pa.string()), value_set=keys)
     return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-
-
-def _column(raw: pd.DataFrame, name: str) -> pd.Series:
-    return raw[name] if name in raw else pd.Series("", index=raw.index, dtype=object)
-
-
-def _optional_text(raw: pd.DataFrame, name: str) -> pd.Series:
-    """Stripped text, None where empty."""
-    text = _column(raw, name).astype(str).str.strip()
-    return text.where(text != "", None).astype(object)

@@ -17,8 +17,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
-from sqlalchemy import false as sa_false
 
 metadata = MetaData(
     naming_convention={
@@ -280,7 +280,9 @@ users = Table(
     # Bumped by sign-out and password changes: session cookies carry it, so older ones stop working.
     Column("session_version", Integer, nullable=False, default=0, server_default="0"),
     # Set by an admin's reset to a one-time password: the next sign-in must choose a new one.
-    Column("must_change_password", Boolean, nullable=False, default=False, server_default=sa_false()),
+    Column("must_change_password", Boolean, nullable=False, default=False, server_default=false()),
+    # mailed the weekly review of their scope by `cashless report send`
+    Column("subscribed", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 # Failed sign-ins per account ("user:NAME") and per client ("client:ADDRESS"): a run of failures

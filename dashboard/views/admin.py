@@ -83,6 +83,20 @@ with st.form("admin_reset_password"):
         st.rerun()
 if one_time := st.session_state.pop("admin_one_time", None):
     st.success(t("one_time_password", user=one_time[0], password=one_time[1]))
+with st.form("admin_subscribe"):  # who `cashless report send` mails the weekly review (needs an e-mail)
+    st.markdown(f"**{t('subscribed')}**")
+    subscribed = data.subscriptions(viewer)
+    wanted = {
+        row.username: st.checkbox(
+            f"{row.username} <{row.email}>",
+            value=subscribed.get(row.username, False),
+            key=f"admin_subscribe_{row.username}",
+        )
+        for row in users[users["email"].notna()].itertuples()
+    }
+    if st.form_submit_button(t("subscribe_save")):
+        data.save_subscriptions(viewer, wanted)
+        st.success(t("subscribe_saved"))
 
 st.subheader(t("audit"))
 audit = data.audit_entries(viewer)

@@ -7,16 +7,24 @@ import streamlit as st
 
 from cashless.formatting import fmt_int, fmt_points, fmt_rate, fmt_signed_int
 from dashboard import data, filters
+from dashboard.alert_text import alert_sentences, rule_sentence
 from dashboard.charts import style_chart
 from dashboard.forecast_panel import show_forecast
 from dashboard.i18n import lang, t
 from dashboard.tables import show_table
+from warehouse.alerts import SlipRule
 from warehouse.metrics import PROVINCE, month_ends
 
 viewer, first, last = filters.start_page("overview")
 as_of, office = filters.as_of(), filters.office()
 scope_code = office or PROVINCE
 by = "office" if office else "province"
+
+# Alerts: off-track targets and unusual slip-backs (the list `cashless alerts` prints) ---------------
+if alert_lines := alert_sentences(data.alerts(viewer, as_of, office), data.office_names(viewer), lang()):
+    with st.expander(f"⚠️ {t('alerts_title')} ({len(alert_lines)})", expanded=True):
+        st.markdown("\n".join(f"- {line}" for line in alert_lines))
+        st.caption(rule_sentence(SlipRule(), lang()))
 
 # KPI cards (the office's, or one commune's when picked) -------------------------------------------
 now = data.kpi_changes(viewer, as_of, by, office).iloc[0]

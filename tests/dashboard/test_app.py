@@ -371,3 +371,13 @@ def test_targets_page_and_overview_show_the_forecast_and_the_chance_per_target(m
     app.switch_page("views/overview.py").run()
     assert not app.exception
     assert "Dự báo đến 31/12/2025" in _text(app)
+
+
+def test_data_quality_page_shows_reasons_in_vietnamese_and_the_fix_download(monkeypatch, fixture_url):
+    app = _signed_in(monkeypatch, fixture_url, "admin")
+    app.switch_page("views/data_quality.py").run()
+    rows = app.dataframe[-1].value
+    assert "Mã khách hàng: mã khách hàng chưa có 'C99' (nạp tệp khách hàng trước)" in list(rows["Lý do"])
+    app.selectbox(key="quality_run").set_value(app.selectbox(key="quality_run").options[1]).run()
+    assert not app.exception
+    assert any(button.label.startswith("Tải các dòng lỗi") for button in app.get("download_button"))

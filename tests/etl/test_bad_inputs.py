@@ -16,6 +16,7 @@ from sqlalchemy import text
 
 from cashless.settings import LoadSettings
 from etl.load import load_file
+from etl.quarantine import translate_reason
 from tests.conftest import DATABASES, new_warehouse
 from tests.processes import cashless
 from tests.warehouse.province_fixture import CUSTOMERS
@@ -438,9 +439,9 @@ PAYMENT_CASES = [
         "save the export as CSV UTF-8",
     ),
     Case(
-        "old_excel.xls",
+        "broken_old_excel.xls",  # a real .xls is read (see the report-shaped cases)
         b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504),
-        rejected="an old Excel .xls workbook; save it as .xlsx or as CSV UTF-8",
+        rejected="not a readable XLS workbook: Cannot detect file format",
     ),
     Case(
         "broken.xlsx",
@@ -449,6 +450,51 @@ PAYMENT_CASES = [
             + [[f"Z{i}", "C08", "202502", "07/03/2025", "1.000", "MoMo"] for i in range(300)]
         )[:-200],
         rejected="not a readable XLSX workbook: File is not a zip file",
+    ),
+    Case(
+        "typo_dates.csv",
+        (
+            PAYMENTS + "Y01,C01,202502,20/03/2052,1000,BIDV\n"
+            "Y02,C01,202502,20/03/1999,1000,BIDV\n"
+            "Y03,C01,202502,20/03/2025,1000,BIDV\n"
+        ).encode(),
+        loaded=[("Y03",)],
+        quarantined={
+            2: ("paid_at", "payment dated after the day of the load"),
+            3: ("paid_at", "payment dated before 01/01/2000"),
+        },
+    ),
+    Case(
+        "id_of_another_customer.csv",  # R01 is C11's (duplicates_with_ids.csv)
+        (
+            PAYMENTS + "R01,C12,202501,10/02/2025,80.000,MoMo\nR03,C12,202501,10/02/2025,80.000,MoMo\n"
+        ).encode(),
+        loaded=[("R03",)],
+        quarantined={2: ("payment_id", "transaction id already used for another customer")},
+    ),
+    Case(
+        "report.xlsx",
+        workbook(
+            [
+                ["CÔNG TY ĐIỆN LỰC TUYÊN QUANG"],
+                ["BÁO CÁO THU TIỀN ĐIỆN KỲ 02/2025"],
+                [],
+                [
+                    "STT",
+                    "Mã giao dịch",
+                    "Mã khách hàng",
+                    "Kỳ hóa đơn",
+                    "Ngày thanh toán",
+                    "Số tiền",
+                    "Kênh thanh toán",
+                ],
+                [1, "W01", "0042", 202502, dt.datetime(2025, 3, 9), 1000, "MoMo"],
+                [2, "W02", "C99", 202502, dt.datetime(2025, 3, 9), 1000, "MoMo"],
+                ["Tổng cộng", None, None, None, None, 2000, None],
+            ]
+        ),
+        loaded=[("W01",)],
+        quarantined={6: ("customer_id", "unknown customer_id 'C99'")},
     ),
 ]
 CASES = CUSTOMER_CASES + PAYMENT_CASES
@@ -558,4 +604,22 @@ def test_the_command_line_reports_every_file_in_one_line_each(tmp_path):
     assert (
         f"{len(PAYMENT_CASES)} file(s): {len(PAYMENT_CASES) - len(rejected)} loaded, 0 skipped, {len(rejected)} rejected"
         in lines[-1]
+    )
+
+
+def test_every_quarantine_reason_reads_in_vietnamese(corpus):
+    engine, _ = corpus
+    with engine.connect() as conn:
+        reasons = conn.execute(text("SELECT DISTINCT reason FROM quarantine")).scalars().all()
+    assert len(reasons) > 30
+    for reason in reasons:  # strict: a message written outside the text table raises
+        assert translate_reason(reason, "vi", strict=True) != reason
+        assert translate_reason(reason, "en") == reason
+    assert (
+        translate_reason("paid_at: not a valid date (expected dd/mm/yyyy or yyyy-mm-dd): '01/13/2025'")
+        == "Ngày thanh toán: không phải ngày hợp lệ (cần dd/mm/yyyy hoặc yyyy-mm-dd): '01/13/2025'"
+    )
+    assert (
+        translate_reason("customer_id: required customer_id is empty; amount: amount must be greater than 0")
+        == "Mã khách hàng: Mã khách hàng bắt buộc đang để trống; Số tiền: số tiền phải lớn hơn 0"
     )

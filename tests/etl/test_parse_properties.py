@@ -21,6 +21,8 @@ from hypothesis import strategies as st
 from cashless.text import fold_series, fold_text
 from etl.parse import parse_amounts, parse_dates, parse_periods
 from etl.read import (
+    _FOOTER,
+    FOOTERS,
     REQUIRED_COLUMNS,
     ROW_NUMBER,
     FileRejected,
@@ -307,4 +309,21 @@ def test_any_csv_with_the_required_columns_reads_every_row_or_says_why(data, sep
             assert str(rejection).startswith(("column '", "missing required column", "not a well-formed"))
             return
     lines = [line for line, row in enumerate(rows, start=2) if row and any(row)]  # blank rows are not data
-    assert [line for chunk in chunks for line in chunk[ROW_NUMBER]] == lines
+    position = {name: header.index(alias) for name, alias in zip(REQUIRED_COLUMNS["payments"], required)}
+    footers = [  # totals rows: no customer id, and a totals word or an amount alone
+        line
+        for line, row in enumerate(rows, start=2)
+        if row
+        and any(row)
+        and not row[position["customer_id"]].strip()
+        and (
+            any(_FOOTER.match(fold_text(cell)) for cell in row)
+            or all(
+                bool(row[p].strip()) == (name == "amount")
+                for name, p in position.items()
+                if name != "customer_id"
+            )
+        )
+    ]
+    assert [line for chunk in chunks for line in chunk[ROW_NUMBER]] == [n for n in lines if n not in footers]
+    assert sum(chunk.attrs[FOOTERS] for chunk in chunks) == len(footers)

@@ -87,8 +87,8 @@ def test_a_file_in_another_encoding_is_rejected_naming_the_line_and_what_to_do(t
     "content, message",
     [
         (
-            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504),
-            "an old Excel .xls workbook; save it as .xlsx or as CSV UTF-8",
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504),  # an .xls is read, a broken one named
+            "not a readable XLS workbook: Cannot detect file format",
         ),
         (
             PAYMENTS_HEADER.encode("utf-16"),
