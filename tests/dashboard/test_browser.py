@@ -53,7 +53,11 @@ EXPECTED = {
     "Tổng quan": ["5/9 khách hàng, đạt 55,56%", "+1 · 7 ngày", "+25,56 điểm %", "Điện lực Yên Sơn"],
     "Kế hoạch": ["Kế hoạch năm 2025 theo điện lực", "80,00% ●", "70,00% ●", "Điện lực TP Tuyên Quang"],
     "Kênh thanh toán": ["Cơ cấu theo nhóm kênh", "Tên kênh chưa có trong danh mục", "SmartPay"],
-    "Dữ liệu": ["Các lần nạp dữ liệu", "payments_2025-02.csv", "unknown customer_id 'C99'"],
+    "Dữ liệu": [
+        "Các lần nạp dữ liệu",
+        "payments_2025-02.csv",
+        "mã khách hàng chưa có 'C99'",
+    ],  # the reason in Vietnamese
     "Báo cáo tuần": ["toàn tỉnh có 5/9 khách hàng không dùng tiền mặt, đạt 55,56%", "Tỷ lệ tăng nhiều nhất"],
     "Người dùng": ["Nhật ký thao tác", "yenson"],
     "Mô hình": ["Chưa có mô hình", "cashless model train"],  # the fixture has no model
