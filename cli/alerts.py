@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from cli.common import as_of_or_latest, open_engine, parse_day, print_table, refresh_snapshots_if_stale
+from cli.smtp import mail_settings, send_message
 
 EXAMPLE = """examples:
   cashless alerts --as-of 2025-02-28
@@ -34,7 +35,7 @@ def run(args) -> int:
     from warehouse.access import office_names, operator
     from warehouse.alerts import SlipRule, alerts
 
-    mail = _mail_settings() if args.mail else None
+    mail = mail_settings() if args.mail else None
     engine = open_engine()
     refresh_snapshots_if_stale(engine)
     rule = SlipRule()
@@ -60,24 +61,21 @@ def _none(as_of, language: str) -> str:
     return t("alerts_none", language, day=fmt_date(as_of, language))
 
 
-def _mail_settings():
-    from cli.smtp import mail_settings
-
-    return mail_settings()
-
-
 def _mail_subscribers(conn, mail, as_of, rule, names, language: str, quiet_stdout: bool) -> None:
     """Each subscribed user gets the alerts of their own scope, when there are any (progress on stderr
     when stdout carries CSV or JSON)."""
-    from cli.smtp import send_message
     from dashboard.alert_text import alert_sentences, rule_sentence
     from dashboard.mail import alerts_message
     from warehouse.alerts import alerts
     from warehouse.subscriptions import subscribers, viewer_of
 
     server, sender = mail
+    by_scope: dict[str | None, object] = {}  # office (None: the province) -> its alerts, read once
     for person in subscribers(conn).itertuples():
-        found = alerts(conn, as_of, viewer=viewer_of(person), rule=rule)
+        viewer = viewer_of(person)
+        if viewer.office_code not in by_scope:
+            by_scope[viewer.office_code] = alerts(conn, as_of, viewer=viewer, rule=rule)
+        found = by_scope[viewer.office_code]
         if found.empty:
             continue
         sentences = alert_sentences(found, names, language)

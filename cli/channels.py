@@ -4,16 +4,6 @@ from __future__ import annotations
 
 from cli.common import open_engine, refresh_snapshots_if_stale
 
-CATEGORIES = (
-    "bank",
-    "auto_debit",
-    "intermediary",
-    "e_wallet",
-    "post_office",
-    "counter_cash",
-    "collector_cash",
-)
-
 
 def register(commands) -> None:
     channels = commands.add_parser("channels", help="the payment channel catalog")

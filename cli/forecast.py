@@ -14,9 +14,7 @@ def register(commands) -> None:
     forecast = commands.add_parser(
         "forecast",
         help="forecast the cashless rate with 80%%/95%% intervals, or backtest the forecast",
-        description="Forecast active and cashless customers per office by month; the province is their sum. "
-        "Example: cashless forecast --as-of 2025-02-28 --to 2025-12-31 --format csv; "
-        "cashless forecast backtest --horizon 3",
+        description="Forecast active and cashless customers per office by month; the province is their sum.",
     )
     forecast.add_argument("action", nargs="?", choices=["backtest"], help="backtest: rolling-origin check")
     forecast.add_argument("--as-of", type=parse_day, help="last day of data to use (default: the last)")

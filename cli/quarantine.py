@@ -12,8 +12,7 @@ def register(commands) -> None:
     command = commands.add_parser(
         "quarantine",
         help="write a load run's quarantined rows plus the reason as CSV, to fix and send again",
-        description="Example: cashless quarantine 12 -o fix_me.csv   (the run ids are on the data page "
-        "and in load_runs; --lang en for English reasons)",
+        description="The run ids are on the data page and in load_runs; --lang en for English reasons.",
     )
     command.add_argument("run_id", type=int, help="the load run (one loaded file)")
     command.add_argument("-o", "--output", type=Path, help="CSV file to write (default: standard output)")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from cashless.errors import UserFacingError
 from cli.common import as_of_or_latest, open_engine, parse_day, refresh_snapshots_if_stale
+from cli.smtp import mail_settings, send_message
 
 WEEKLY_EXAMPLE = """examples:
   cashless report weekly --as-of 2025-02-28 -o review.pdf
@@ -67,7 +68,7 @@ def run(args) -> int:
     suffix = args.output.suffix.lower() if args.output else ".pdf"
     if suffix not in (".html", ".pdf"):
         raise UserFacingError(f"the report is written as .html or .pdf, not '{suffix or args.output.name}'")
-    mail = _mail_settings() if args.mail_to else None  # a missing setting fails before any work
+    mail = mail_settings() if args.mail_to else None  # a missing setting fails before any work
     engine = open_engine()
     refresh_snapshots_if_stale(engine)
     with engine.connect() as conn:
@@ -94,7 +95,7 @@ def _send_subscriptions(args) -> int:
     from warehouse.access import office_names, operator
     from warehouse.subscriptions import subscribers, viewer_of
 
-    mail = _mail_settings()
+    mail = mail_settings()
     engine = open_engine()
     refresh_snapshots_if_stale(engine)
     with engine.connect() as conn:
@@ -146,14 +147,7 @@ def _pdf(html: str) -> bytes:
         raise UserFacingError(f"cannot write the PDF: {error}") from None
 
 
-def _mail_settings():
-    from cli.smtp import mail_settings
-
-    return mail_settings()
-
-
 def _mail(settings, report, pdf: bytes, as_of: dt.date, recipients: list[str], language: str, scope) -> None:
-    from cli.smtp import send_message
     from dashboard.mail import review_message
 
     server, sender = settings
