@@ -131,15 +131,24 @@ def target_status(viewer: Viewer, as_of: dt.date, year: int, office: str | None)
 
 
 @st.cache_data(ttl=TTL)
+def year_forecast(viewer: Viewer, as_of: dt.date, year: int) -> tuple:
+    """Month-end actuals and their forecast to 31/12 of `year`, for every office the viewer sees: read
+    and simulated once, whichever office the page shows and whichever page asks."""
+    from models.forecast import forecast_to
+
+    with engine().connect() as conn:
+        return forecast_to(conn, as_of, dt.date(year, 12, 31), viewer=viewer)
+
+
+@st.cache_data(ttl=TTL)
 def forecast_outlook(
     viewer: Viewer, as_of: dt.date, year: int, office: str | None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The fan chart's frame for `office` (or the province) and the outlook of every open target of `year`."""
-    from models.forecast import fan_frame, forecast_to, target_outlook
+    from models.forecast import fan_frame, target_outlook
 
-    with engine().connect() as conn:
-        actuals, forecast = forecast_to(conn, as_of, dt.date(year, 12, 31), viewer=viewer)
-        status = targets.target_status(conn, as_of, year, office, viewer=viewer)
+    actuals, forecast = year_forecast(viewer, as_of, year)
+    status = target_status(viewer, as_of, year, office)
     code = office or viewer.office_code or metrics.PROVINCE
     return fan_frame(actuals, forecast, code), target_outlook(status, forecast, as_of)
 
@@ -147,14 +156,13 @@ def forecast_outlook(
 @st.cache_data(ttl=TTL)
 def year_end_outlook(viewer: Viewer, as_of: dt.date) -> pd.DataFrame:
     """Per office: the forecast's 80% range on 31/12 and the year's target (the weekly review's sentences)."""
-    from models.forecast import forecast_to
     from models.forecast import year_end_outlook as outlook
 
-    with engine().connect() as conn:
-        forecast = forecast_to(conn, as_of, dt.date(as_of.year, 12, 31), viewer=viewer)[1]
-        return outlook(forecast, targets.target_status(conn, as_of, as_of.year, viewer=viewer), as_of)
+    forecast = year_forecast(viewer, as_of, as_of.year)[1]
+    return outlook(forecast, target_status(viewer, as_of, as_of.year, None), as_of)
 
 
+@st.cache_data(ttl=TTL)
 def alerts(viewer: Viewer, as_of: dt.date, office: str | None) -> pd.DataFrame:
     """warehouse.alerts.alerts for the viewer's offices (the list `cashless alerts` prints)."""
     with engine().connect() as conn:
