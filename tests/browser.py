@@ -18,6 +18,18 @@ from contextlib import contextmanager
 from cashless.settings import ROOT
 from dashboard.chromium import chromium_path, launch_flags
 
+NO_CHROMIUM = "no Chromium here: `make test` installs Debian's chromium (or set CASHLESS_CHROMIUM)"
+
+
+def skip_without_chromium() -> None:
+    """At the top of a browser test module: skip it where no Chromium is installed (fail under CI)."""
+    import pytest
+
+    if chromium_path() is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(NO_CHROMIUM, pytrace=False)
+        pytest.skip(NO_CHROMIUM, allow_module_level=True)
+
 
 def free_port() -> int:
     with socket.socket() as sock:

@@ -9,6 +9,7 @@ import pytest
 from etl.load import load_files
 from etl.synthetic import generate_province
 from models.runs import score_and_store, train_and_store
+from tests.browser import browser
 from tests.warehouse.province_fixture import write_fixture
 from warehouse.access import Viewer, add_user
 from warehouse.db import make_engine
@@ -68,3 +69,10 @@ def model_url(tmp_path_factory):
             add_user(conn, username, PASSWORD, role, office)
     engine.dispose()
     return url
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """One headless Chromium per browser test module."""
+    with browser() as instance:
+        yield instance

@@ -3,42 +3,29 @@ worked out in tests/warehouse/test_metrics_fixture.py appear, and no page shows 
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from tests.browser import (
-    browser,
-    chromium_path,
     missing_texts,
     open_page,
     page_errors,
     served_app,
     shown_text,
     sign_in,
+    skip_without_chromium,
 )
 
 from .conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
-if chromium_path() is None:
-    reason = "no Chromium here: `make test` installs Debian's chromium (or set CASHLESS_CHROMIUM)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason, pytrace=False)
-    pytest.skip(reason, allow_module_level=True)
+skip_without_chromium()
 
 
 @pytest.fixture(scope="module")
 def app_url(fixture_url):
     with served_app(fixture_url) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    with browser() as instance:
-        yield instance
 
 
 @pytest.fixture

@@ -4,21 +4,19 @@ winning over the link) and the outreach download, built and recorded only when r
 from __future__ import annotations
 
 import io
-import os
 from urllib.parse import quote_plus, urlencode
 
 import openpyxl
 import pytest
 
 from tests.browser import (
-    browser,
-    chromium_path,
     missing_texts,
     open_page,
     page_errors,
     served_app,
     shown_text,
     sign_in,
+    skip_without_chromium,
     wait_until_idle,
 )
 from warehouse.access import Viewer, audit_entries, commune_names
@@ -28,17 +26,7 @@ from .conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
-if chromium_path() is None:
-    reason = "no Chromium here: `make test` installs Debian's chromium (or set CASHLESS_CHROMIUM)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason, pytrace=False)
-    pytest.skip(reason, allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    with browser() as instance:
-        yield instance
+skip_without_chromium()
 
 
 @pytest.fixture

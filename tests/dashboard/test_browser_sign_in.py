@@ -3,11 +3,9 @@ SameSite=Lax cookie, sign-out deletes it, and disabling the account ends the ope
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from tests.browser import browser, chromium_path, served_app, sign_in, wait_until_idle
+from tests.browser import served_app, sign_in, skip_without_chromium, wait_until_idle
 from warehouse.access import set_active
 from warehouse.db import make_engine
 
@@ -15,11 +13,7 @@ from .conftest import PASSWORD, build_fixture_warehouse
 
 pytestmark = pytest.mark.browser
 
-if chromium_path() is None:
-    reason = "no Chromium here: `make test` installs Debian's chromium (or set CASHLESS_CHROMIUM)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason, pytrace=False)
-    pytest.skip(reason, allow_module_level=True)
+skip_without_chromium()
 
 NAV = "[data-testid=stSidebarNav]"
 
@@ -34,12 +28,6 @@ def database_url(tmp_path_factory):
 def app_url(database_url):
     with served_app(database_url) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    with browser() as instance:
-        yield instance
 
 
 @pytest.fixture
