@@ -1,11 +1,19 @@
-"""Page render times in a real headless Chromium against the demo province (issue: dashboard).
+"""Page render times in a real headless Chromium, on the demo province and on a 10x one side by side.
 
-Serves the app on the warehouse of DATABASE_URL (default: the demo's data/cashless.db), signs in
-with a demo account, and opens every page: once cold (caches empty) and then several times warm.
-Prints, per page, the cold time and the median and worst warm time from the click in the
-navigation to the end of the script run, with everything drawn.
+For each warehouse: serves the app, signs in with a demo account and opens every page.
+- first visit: the first click on the page after the server started (caches empty; the server is
+  started again for each page, so no page warms another's caches; after sign-in only the overview
+  has run). The overview's own first visit is the sign-in to the overview drawn.
+- warm: later visits (median and worst of --repeat), caches filled.
+- after expiry: a visit once the caches' ttl has passed (--expiry, off by default: it waits the ttl).
+A visit is timed from the click in the navigation to the last change the page's run made to the
+document (a MutationObserver), once Streamlit reports the run finished and nothing has changed for a
+while: no fixed sleep is counted.
 
-    python bench/pages.py [--user admin] [--repeat 5]
+    python bench/pages.py [--url sqlite:///data/cashless.db] [--url sqlite:////path/x10.db] [--repeat 5]
+
+Build a 10x warehouse with `DATABASE_URL=sqlite:////somewhere/x10.db cashless demo --scale 10
+--out /somewhere/x10-files` (about 25-40 min, 7.6 GB).
 """
 
 from __future__ import annotations
@@ -20,46 +28,111 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cashless.settings import DEMO_PASSWORD, database_url  # noqa: E402
-from tests.browser import browser, open_page, page_errors, served_app, sign_in  # noqa: E402
+from tests.browser import browser, page_errors, served_app  # noqa: E402
 
 PAGES = [
     "Kế hoạch", "Kênh thanh toán", "Báo cáo tuần", "Mô hình", "Danh sách vận động", "Dữ liệu", "Người dùng",
     "Tổng quan",
 ]  # fmt: skip
+QUIET_MS = 1000  # no change to the document for this long after the run ended: the page is drawn
+
+# Installed in every document before its own scripts (the sign-in reloads the page): the time of
+# the document's last change, in wall-clock ms so that it compares with a click before a reload.
+OBSERVE = """
+window.__lastChange = Date.now();
+new MutationObserver(() => { window.__lastChange = Date.now(); }).observe(
+  document, {subtree: true, childList: true, attributes: true, characterData: true});
+"""
+WATCH = "() => { window.__lastChange = Date.now(); sessionStorage.setItem('clicked', Date.now()); }"
+DRAWN = """([title, quiet]) => {
+  const titled = [...document.querySelectorAll('h1')].some(h => h.innerText.trim() === title);
+  const running = document.querySelector('[data-testid=stStatusWidget]');
+  return titled && !running && Date.now() - window.__lastChange > quiet;
+}"""
+ELAPSED = "() => (window.__lastChange - Number(sessionStorage.getItem('clicked'))) / 1000"
 
 
 def timed_open(page, title: str) -> float:
-    started = time.perf_counter()
-    open_page(page, title)
-    page.wait_for_load_state("networkidle")
-    elapsed = time.perf_counter() - started
+    """Seconds from the click on `title` in the navigation to the page's last change."""
+    page.evaluate(WATCH)
+    page.locator("[data-testid=stSidebarNav] a").filter(has_text=title).click()
+    page.wait_for_function(DRAWN, arg=[title, QUIET_MS], timeout=120_000, polling=100)
+    elapsed = page.evaluate(ELAPSED)
     if errors := page_errors(page):
-        raise SystemExit(f"{title}: the page shows an error: {errors[0][:200]}")
+        raise SystemExit(f"{title}: the page shows an error: {errors[0][:300]}")
     return elapsed
+
+
+def signed_in_page(chromium, base: str, user: str):
+    """A page signed in as `user` and the seconds from the sign-in click to the overview drawn."""
+    page = chromium.new_context(viewport={"width": 1500, "height": 1100}).new_page()
+    page.add_init_script(OBSERVE)
+    page.goto(base)
+    page.get_by_label("Tên đăng nhập").fill(user)
+    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
+    page.evaluate(WATCH)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_selector("[data-testid=stSidebarNav]", timeout=120_000)
+    page.wait_for_function(DRAWN, arg=["Tổng quan", QUIET_MS], timeout=120_000, polling=100)
+    return page, page.evaluate(ELAPSED)
+
+
+def measure(url: str, user: str, repeat: int, expiry: float | None) -> dict:
+    """First-visit, warm and (optionally) after-expiry times of every page on the warehouse `url`."""
+    figures = {title: {} for title in PAGES}
+    with browser() as chromium:
+        for title in PAGES:  # a fresh server per page: its first visit finds every cache empty
+            with served_app(url) as base:
+                page, sign_in_s = signed_in_page(chromium, base, user)
+                if title == "Tổng quan":
+                    figures[title]["first"] = sign_in_s
+                else:
+                    figures[title]["first"] = timed_open(page, title)
+                page.context.close()
+            print(f"  {title}: first visit {figures[title]['first']:.2f} s", flush=True)
+        with served_app(url) as base:
+            page, _ = signed_in_page(chromium, base, user)
+            for title in PAGES:
+                timed_open(page, title)
+            warm = {title: [] for title in PAGES}
+            for _ in range(repeat):
+                for title in PAGES:
+                    warm[title].append(timed_open(page, title))
+            for title in PAGES:
+                figures[title]["warm"] = statistics.median(warm[title])
+                figures[title]["worst"] = max(warm[title])
+            if expiry:
+                print(f"  waiting {expiry:.0f} s for the caches to expire", flush=True)
+                for title in PAGES:
+                    time.sleep(expiry)
+                    figures[title]["expired"] = timed_open(page, title)
+    return figures
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--url", action="append", help="warehouse (repeat for side by side); default DATABASE_URL"
+    )
     parser.add_argument("--user", default="admin", help="demo account to sign in with")
     parser.add_argument("--repeat", type=int, default=5, help="warm visits per page")
+    parser.add_argument("--expiry", type=float, help="also time a visit after waiting this many seconds")
     args = parser.parse_args()
-    url = database_url()
-    print(f"warehouse: {url}; user: {args.user}")
-    with served_app(url) as base, browser() as chromium:
-        page = chromium.new_context(viewport={"width": 1500, "height": 1100}).new_page()
-        started = time.perf_counter()
-        sign_in(page, base, args.user, DEMO_PASSWORD)
-        print(f"sign-in and first overview: {time.perf_counter() - started:.2f} s")
-        cold = {title: timed_open(page, title) for title in PAGES}
-        warm = {title: [] for title in PAGES}
-        for _ in range(args.repeat):
-            for title in PAGES:
-                warm[title].append(timed_open(page, title))
-    print(f"\n{'page':<18}{'cold s':>8}{'warm median s':>16}{'warm worst s':>15}")
+    urls = args.url or [database_url()]
+    results = {}
+    for url in urls:
+        print(f"warehouse: {url}; user: {args.user}", flush=True)
+        results[url] = measure(url, args.user, args.repeat, args.expiry)
+    columns = ["first", "warm", "worst"] + (["expired"] if args.expiry else [])
+    labels = {"first": "first s", "warm": "warm med s", "worst": "warm max s", "expired": "expired s"}
+    header = f"{'page':<20}" + "".join(
+        f"{f'#{i + 1} ' + labels[c]:>15}" for i in range(len(urls)) for c in columns
+    )
+    print("\n" + "\n".join(f"#{i + 1}: {url}" for i, url in enumerate(urls)))
+    print(header)
     for title in PAGES:
-        print(
-            f"{title:<18}{cold[title]:>8.2f}{statistics.median(warm[title]):>16.2f}{max(warm[title]):>15.2f}"
-        )
+        cells = "".join(f"{results[url][title].get(c, float('nan')):>15.2f}" for url in urls for c in columns)
+        print(f"{title:<20}{cells}")
 
 
 if __name__ == "__main__":

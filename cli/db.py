@@ -36,8 +36,12 @@ def run(args) -> int:
     if args.action == "status":
         return _status(args)
     if args.action == "upgrade":
-        upgrade(open_engine(upgrade_required=False))
+        engine = open_engine(upgrade_required=False)
+        upgrade(engine)
         print(f"schema up to date at {shown_url()}")
+        since = refresh_snapshots(engine, progress=True)  # a migration may leave them stale
+        if since:
+            print(f"snapshots refreshed from {since}")
     else:
         since = refresh_snapshots(open_engine(), full=args.full)
         print(

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, text
 from warehouse.access import Viewer, office_filter, office_scope
 from warehouse.bulk import fetch_frame
 from warehouse.days import epoch, to_epoch_days
+from warehouse.movements import WEEK
 from warehouse.status import active_on, status_on
 
 BY_CHOICES = ("province", "office", "commune")
@@ -48,13 +49,21 @@ def customer_counts(
     viewer: Viewer | None = None,
 ) -> pd.DataFrame:
     """Active and cashless customers at the end of `as_of`, per office, commune or for the province."""
+    levels = {"active": "active_customers", "cashless": "cashless_customers"}
+    return snapshot_levels(conn, as_of, levels, by, scope(viewer, office))
+
+
+def snapshot_levels(
+    conn: Connection, as_of: dt.date, levels: dict[str, str], by: str, office: str | None
+) -> pd.DataFrame:
+    """Snapshot level columns (renamed as `levels` says) at the end of `as_of`: each office's or
+    commune's latest row on or before it, 0 where there is none; the province sums the offices."""
     _check_by(by)
-    office = scope(viewer, office)
+    picked = ", ".join(f"COALESCE(s.{column}, 0) AS {name}" for column, name in levels.items())
     if by == "commune":
         frame = fetch_frame(
             conn,
-            "SELECT c.office_code, c.id AS commune_id, c.name AS commune, "
-            "COALESCE(s.active, 0) AS active_customers, COALESCE(s.cashless, 0) AS cashless_customers "
+            f"SELECT c.office_code, c.id AS commune_id, c.name AS commune, {picked} "
             "FROM communes c LEFT JOIN snapshot_commune_day s ON s.commune_id = c.id AND s.day = ("
             "  SELECT MAX(d.day) FROM snapshot_commune_day d WHERE d.commune_id = c.id AND d.day <= :as_of) "
             f"WHERE {office_filter('c.office_code', office)} ORDER BY c.office_code, c.name",
@@ -63,14 +72,13 @@ def customer_counts(
     else:
         frame = fetch_frame(
             conn,
-            "SELECT o.code AS office_code, o.name AS office_name, "
-            "COALESCE(s.active, 0) AS active_customers, COALESCE(s.cashless, 0) AS cashless_customers "
+            f"SELECT o.code AS office_code, o.name AS office_name, {picked} "
             "FROM offices o LEFT JOIN snapshot_office_day s ON s.office_code = o.code AND s.day = ("
             "  SELECT MAX(d.day) FROM snapshot_office_day d WHERE d.office_code = o.code AND d.day <= :as_of) "
             f"WHERE {office_filter('o.code', office)} ORDER BY o.code",
             {"as_of": as_of, "office": office},
         )
-    frame = _as_counts(frame, ["active_customers", "cashless_customers"])
+    frame = _as_counts(frame, list(levels.values()))
     return _province_total(frame) if by == "province" else frame
 
 
@@ -142,13 +150,49 @@ def movement_series(
     office: str | None = None,
     viewer: Viewer | None = None,
 ) -> pd.DataFrame:
-    """`movements` between each pair of consecutive `days`, from one read of the status changes.
+    """`movements` between each pair of consecutive `days`: start, end, office_code (and
+    commune_id), converted, slipped.
 
-    Returns start, end, office_code (and commune_id), converted, slipped; exact per customer.
+    A week (7 days) or a month so far (from the end of the month before) is a snapshot lookup
+    (warehouse.movements); any other range is computed exactly from the status changes.
     """
     _check_by(by)
     office = scope(viewer, office)
     days = sorted(set(days))
+    pairs = list(zip(days, days[1:]))
+    group = ["office_code", "commune_id"] if by == "commune" else ["office_code"]
+    columns = ["start", "end", *group, "converted", "slipped"]
+    if not pairs:
+        return pd.DataFrame(columns=columns)
+    exact = _exact_movements(conn, [p for p in pairs if stored_window(*p) is None], by, office)
+    frames = []
+    for start, end in pairs:
+        window = stored_window(start, end)
+        if window is None:
+            counts = exact[(start, end)]
+        else:
+            levels = {f"converted_{window}": "converted", f"slipped_{window}": "slipped"}
+            counts = snapshot_levels(conn, end, levels, by, office)
+        frames.append(counts.assign(start=start, end=end))
+    return pd.concat(frames, ignore_index=True)[columns]
+
+
+def stored_window(start: dt.date, end: dt.date) -> str | None:
+    """'week' or 'month' when the snapshots hold the movements of (start, end], else None."""
+    if (end - start).days == WEEK:
+        return "week"
+    if start == end.replace(day=1) - dt.timedelta(days=1):
+        return "month"
+    return None
+
+
+def _exact_movements(
+    conn: Connection, pairs: list[tuple[dt.date, dt.date]], by: str, office: str | None
+) -> dict[tuple[dt.date, dt.date], pd.DataFrame]:
+    """Movements over any ranges, per customer from every status change up to the last day (slow
+    on big data: only for ranges the snapshots do not hold)."""
+    if not pairs:
+        return {}
     people = fetch_frame(
         conn,
         "SELECT customer_key, office_code, commune_id, contract_start, contract_end FROM customers "
@@ -161,7 +205,7 @@ def movement_series(
         "FROM customer_status_changes s "
         + ("" if office is None else "JOIN customers c ON c.customer_key = s.customer_key ")
         + f"WHERE s.day <= :last AND {office_filter('c.office_code', office)}",
-        {"last": days[-1], "office": office},
+        {"last": max(end for _, end in pairs), "office": office},
     )
     keys = people["customer_key"].to_numpy(dtype=np.int64)
     start_day = to_epoch_days(people["contract_start"])
@@ -179,32 +223,17 @@ def movement_series(
         return active_on(start_day, end_day, epoch(day)), cashless
 
     group = ["office_code", "commune_id"] if by == "commune" else ["office_code"]
-    frames = []
-    before = state(days[0])
-    for first, last in zip(days, days[1:]):
-        after = state(last)
+    found = {}
+    for first, last in pairs:
+        before, after = state(first), state(last)
         both_active = before[0] & after[0]
         moved = people[group].assign(
             converted=(both_active & ~before[1] & after[1]).astype(np.int64),
             slipped=(both_active & before[1] & ~after[1]).astype(np.int64),
         )
         sums = moved.groupby(group, sort=True)[["converted", "slipped"]].sum().reset_index()
-        if by == "province":
-            sums = _province_total(sums)
-        frames.append(sums.assign(start=first, end=last))
-        before = after
-    if not frames:
-        return pd.DataFrame(columns=["start", "end", *group, "converted", "slipped"])
-    frame = pd.concat(frames, ignore_index=True)
-    columns = [
-        "start",
-        "end",
-        "office_code",
-        *(["commune_id"] if by == "commune" else []),
-        "converted",
-        "slipped",
-    ]
-    return frame[columns]
+        found[(first, last)] = _province_total(sums) if by == "province" else sums
+    return found
 
 
 def rate_history(

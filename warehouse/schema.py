@@ -146,13 +146,19 @@ customer_status_changes = Table(
 
 
 def _snapshot_columns() -> list[Column]:
-    """Levels (as of the end of the day) and the day's flows; rows exist only on days something changed."""
+    """Levels (as of the end of the day) and the day's flows; rows exist only on days something changed.
+
+    converted_/slipped_week and _month: customers converted or slipped back over the seven days
+    ending on the day, and since the end of the month before (warehouse.movements).
+    """
     return [
         Column("day", Date, primary_key=True),
         Column("active", Integer, nullable=False),
         Column("cashless", Integer, nullable=False),
-        Column("converted", Integer, nullable=False),
-        Column("slipped", Integer, nullable=False),
+        Column("converted_week", Integer, nullable=False),
+        Column("slipped_week", Integer, nullable=False),
+        Column("converted_month", Integer, nullable=False),
+        Column("slipped_month", Integer, nullable=False),
         Column("payments", Integer, nullable=False),
         Column("amount", BigInteger, nullable=False),
         Column("cashless_payments", Integer, nullable=False),

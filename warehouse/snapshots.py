@@ -5,8 +5,9 @@ turns into a few status changes and small snapshot tables refreshed from the ear
 touched. Every "as of D" metric is then a lookup in those tables instead of a scan of payments.
 
 Snapshot rows are sparse: a row exists for a group and day when something changed that day. Levels
-(active, cashless) are as of the end of the row's day; flows (payments, converted, ...) are that
-day's alone.
+(active, cashless, and the conversions and slip-backs of the week and of the month up to that day,
+warehouse.movements) are as of the end of the row's day; flows (payments, amounts) are that day's
+alone.
 """
 
 from __future__ import annotations
@@ -20,15 +21,16 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, select, text, update
 
 from warehouse.bulk import bulk_insert, fetch_frame
-from warehouse.days import NO_END, epoch, epoch_day_sql, iso_days
+from warehouse.days import NO_END, epoch, epoch_day_sql, from_epoch, iso_days
 from warehouse.db import is_sqlite, writing
+from warehouse.movements import MEASURES, lookback, movement_deltas
 from warehouse.schema import snapshot_state
 from warehouse.status import active_on, channel_lookup, latest_status_sql, status_changes
 
 log = logging.getLogger(__name__)
 
-LEVELS = ["active", "cashless"]
-FLOWS = ["converted", "slipped", "payments", "amount", "cashless_payments", "cashless_amount"]
+LEVELS = ["active", "cashless", *MEASURES]
+FLOWS = ["payments", "amount", "cashless_payments", "cashless_amount"]
 FLOW_BLOCK = 2_000_000  # payments aggregated at a time (bounds the refresh's temporary arrays)
 EVENT_BLOCK = 1_000_000  # status changes and customers turned into events at a time (the same)
 CHANNELS_PER_OFFICE = 1 << 20  # channel_name_id below this: (office, channel) packs into one integer
@@ -115,9 +117,21 @@ def rebuild_from(conn: Connection, since: dt.date | None, recent: pd.DataFrame |
         )
     paid["cashless"] = cashless_by_channel[paid["channel_name_id"].to_numpy(dtype=np.int64)]
 
-    prior = _prior_status(conn, since)
+    # the status on the day the week and month ranges ending from `since` on start, and the changes
+    # between that day and `since` (kept), from which the status in force before `since` follows
+    early = None if m is None else lookback(m)
+    prior_early = _prior_status(conn, early)
+    kept = _kept_changes(conn, early, since)
+    prior = _status_after(prior_early, kept)
     changes = status_changes(paid, prior)
     events = customer_events(changes, people, prior, m)
+    moves = movement_deltas(
+        pd.concat([kept, changes[["customer_key", "day", "cashless"]]], ignore_index=True),
+        prior_early,
+        _by_key(people.index, people["start_day"].to_numpy(), fill=NO_END),
+        _by_key(people.index, people["end_day"].to_numpy(), fill=NO_END),
+        m,
+    )
 
     conn.execute(text(f"DELETE FROM customer_status_changes{where.replace('paid_at', 'day')}"), params)
     bulk_insert(
@@ -144,7 +158,13 @@ def rebuild_from(conn: Connection, since: dt.date | None, recent: pd.DataFrame |
         flows = daily_flows(paid, group_of[keys])
         flows = labels.reindex(flows.pop("group")).reset_index(drop=True).join(flows)
         _write_group_snapshots(
-            conn, table, group, events.join(people[group], on="customer_key"), flows, since
+            conn,
+            table,
+            group,
+            events.join(people[group], on="customer_key"),
+            moves.join(people[group], on="customer_key"),
+            flows,
+            since,
         )
 
     channel_flows = daily_flows(
@@ -162,10 +182,10 @@ def rebuild_from(conn: Connection, since: dt.date | None, recent: pd.DataFrame |
     )
 
 
-def _by_key(customer_keys: pd.Index, values: np.ndarray) -> np.ndarray:
-    """`values` in an array indexed by customer_key (keys are small dense integers), -1 where absent."""
+def _by_key(customer_keys: pd.Index, values: np.ndarray, fill: int = -1) -> np.ndarray:
+    """`values` in an array indexed by customer_key (keys are small dense integers), `fill` where absent."""
     keys = customer_keys.to_numpy(dtype=np.int64)
-    out = np.full(int(keys.max()) + 1 if len(keys) else 1, -1, dtype=np.int64)
+    out = np.full(int(keys.max()) + 1 if len(keys) else 1, fill, dtype=np.int64)
     out[keys] = values
     return out
 
@@ -190,7 +210,7 @@ def daily_flows(paid: pd.DataFrame, group: np.ndarray) -> pd.DataFrame:
         for start in range(0, len(paid), FLOW_BLOCK)
     ]
     if not parts:
-        return pd.DataFrame({c: np.zeros(0, np.int64) for c in ["group", "day", *FLOWS[2:]]})
+        return pd.DataFrame({c: np.zeros(0, np.int64) for c in ["group", "day", *FLOWS]})
     flows = pd.concat(parts, ignore_index=True)
     return flows if len(parts) == 1 else flows.groupby(["group", "day"], sort=False).sum().reset_index()
 
@@ -203,7 +223,7 @@ def _block_flows(paid: pd.DataFrame, group: np.ndarray) -> pd.DataFrame:
     if not known.all():
         days, group, amount, cashless = days[known], group[known], amount[known], cashless[known]
     if not len(days):
-        return pd.DataFrame({c: np.zeros(0, np.int64) for c in ["group", "day", *FLOWS[2:]]})
+        return pd.DataFrame({c: np.zeros(0, np.int64) for c in ["group", "day", *FLOWS]})
     first, span = days.min(), days.max() - days.min() + 1
     packed = group * span
     packed += days - first
@@ -242,12 +262,35 @@ def _recent_if_complete(conn, recent, m, where, params) -> pd.DataFrame | None:
     return subset.reset_index(drop=True)
 
 
-def _prior_status(conn: Connection, since: dt.date | None) -> pd.Series:
-    """Each customer's day-level cashless flag from their last status change before `since`."""
-    if since is None:
+def _prior_status(conn: Connection, day: int | None) -> pd.Series:
+    """Each customer's day-level cashless flag from their last status change on or before epoch `day`."""
+    if day is None:
         return pd.Series(dtype="int8")
-    frame = fetch_frame(conn, latest_status_sql(conn, "< :since"), {"since": since})
+    frame = fetch_frame(conn, latest_status_sql(conn, "<= :day"), {"day": from_epoch(day)})
     return frame.set_index("customer_key")["cashless"].astype("int8")
+
+
+def _kept_changes(conn: Connection, early: int | None, since: dt.date | None) -> pd.DataFrame:
+    """The stored status changes after epoch day `early` and before `since` (not recomputed)."""
+    if since is None:
+        return pd.DataFrame({"customer_key": [], "day": [], "cashless": []}, dtype="int64")
+    frame = fetch_frame(
+        conn,
+        f"SELECT customer_key, {epoch_day_sql(conn, 'day')} AS day, "
+        "CASE WHEN cashless THEN 1 ELSE 0 END AS cashless "
+        "FROM customer_status_changes WHERE day > :early AND day < :since",
+        {"early": from_epoch(early), "since": since},
+    )
+    return frame.astype("int64")
+
+
+def _status_after(prior: pd.Series, changes: pd.DataFrame) -> pd.Series:
+    """`prior` flags brought forward through `changes` (each customer's last change wins)."""
+    if changes.empty:
+        return prior
+    last = changes.sort_values(["customer_key", "day"]).drop_duplicates("customer_key", keep="last")
+    latest = pd.Series(last["cashless"].to_numpy(dtype="int8"), index=last["customer_key"].to_numpy())
+    return latest.combine_first(prior).astype("int8")
 
 
 def customer_events(
@@ -288,7 +331,7 @@ def _customer_events(
     ]  # fmt: skip
     events = pd.concat(frames, ignore_index=True)
     if events.empty:
-        return events.assign(active_delta=[], cashless_delta=[], converted=[], slipped=[])
+        return events.assign(active_delta=[], cashless_delta=[])
     events["customer_key"] = events["customer_key"].astype("int64")
     events["day"] = events["day"].astype("int64")
     events = events.sort_values(["customer_key", "day", "s_new"], na_position="first", kind="stable")
@@ -329,18 +372,12 @@ def _customer_events(
     cashless_prev[1:] = cashless[:-1]
     cashless_prev[first] = (active_before_m * seed)[first]
 
-    has_change = ~np.isnan(events["s_new_day"].to_numpy())
-    stayed_active = (active == 1) & (active_prev == 1)
-    s_new = np.nan_to_num(events["s_new_day"].to_numpy(), nan=-1)
-    s_old = np.nan_to_num(events["s_old_day"].to_numpy(), nan=-1)
     return pd.DataFrame(
         {
             "customer_key": keys,
             "day": day,
             "active_delta": active - active_prev,
             "cashless_delta": cashless - cashless_prev,
-            "converted": (has_change & stayed_active & (s_old == 0) & (s_new == 1)).astype(np.int64),
-            "slipped": (has_change & stayed_active & (s_old == 1) & (s_new == 0)).astype(np.int64),
         }
     )
 
@@ -350,25 +387,30 @@ def _write_group_snapshots(
     table: str,
     group: list[str],
     events: pd.DataFrame,
+    moves: pd.DataFrame,
     flows: pd.DataFrame,
     since: dt.date | None,
 ) -> None:
     """Sparse level+flow rows per group and day >= since, seeded from the last row before since.
 
-    `flows` holds the group columns, day and the payment flows of each day with payments.
+    `events` and `moves` hold per customer and day the changes of the levels (movement_deltas: the
+    level itself on `since`); `flows` the group columns, day and payment flows of each day with payments.
     """
     key = group[0]
-    deltas = events.groupby([*group, "day"])[["active_delta", "cashless_delta", "converted", "slipped"]].sum()
+    seeds = _seed_levels(conn, table, group, since)
+    deltas = events.rename(columns={"active_delta": "active", "cashless_delta": "cashless"})
+    if len(seeds):  # moves restart from their level on `since`: the seed is taken off there
+        restart = seeds.reset_index()[group].assign(day=epoch(since))
+        restart[MEASURES] = -seeds[MEASURES].to_numpy()
+        moves = pd.concat([moves, restart], ignore_index=True)
+    deltas = pd.concat([deltas, moves], ignore_index=True).fillna(0)
+    deltas = deltas.groupby([*group, "day"])[LEVELS].sum()
     flows = flows.set_index([*group, "day"])
     rows = deltas.join(flows, how="outer").fillna(0).astype("int64").reset_index().sort_values([key, "day"])
-    seeds = _seed_levels(conn, table, key, since)
-    rows["active"] = rows.groupby(key)["active_delta"].cumsum() + rows[key].map(seeds["active"]).fillna(
-        0
-    ).astype("int64")
-    rows["cashless"] = rows.groupby(key)["cashless_delta"].cumsum() + rows[key].map(seeds["cashless"]).fillna(
-        0
-    ).astype("int64")
-    changed = (rows[["active_delta", "cashless_delta", *FLOWS]] != 0).any(axis=1)
+    changed = (rows[[*LEVELS, *FLOWS]] != 0).any(axis=1).to_numpy()
+    for level in LEVELS:
+        start = rows[key].map(seeds[level]).fillna(0).astype("int64") if len(seeds) else 0
+        rows[level] = rows.groupby(key)[level].cumsum() + start
     rows = rows[changed]
     where, params = ("", {}) if since is None else (" WHERE day >= :since", {"since": since})
     conn.execute(text(f"DELETE FROM {table}{where}"), params)
@@ -377,18 +419,25 @@ def _write_group_snapshots(
     bulk_insert(conn, table, out)
 
 
-def _seed_levels(conn: Connection, table: str, key: str, since: dt.date | None) -> pd.DataFrame:
-    """Active/cashless per group at the end of the day before `since` (latest row before it)."""
+def _seed_levels(conn: Connection, table: str, group: list[str], since: dt.date | None) -> pd.DataFrame:
+    """The levels per group at the end of the day before `since` (latest row before it), by group[0]."""
+    key = group[0]
     if since is None:
-        return pd.DataFrame(columns=LEVELS)
+        return pd.DataFrame(columns=[*group, *LEVELS]).set_index(key)
     frame = fetch_frame(
         conn,
-        f"SELECT s.{key}, s.active, s.cashless FROM {table} s JOIN ("
+        f"SELECT {', '.join(f's.{c}' for c in [*group, *LEVELS])} FROM {table} s JOIN ("
         f"  SELECT {key}, MAX(day) AS day FROM {table} WHERE day < :since GROUP BY {key}"
         f") last ON last.{key} = s.{key} AND last.day = s.day",
         {"since": since},
     )
-    return frame.set_index(key)
+    return _as_int(frame, LEVELS).set_index(key)
+
+
+def _as_int(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    for column in columns:
+        frame[column] = pd.to_numeric(frame[column]).astype("int64")
+    return frame
 
 
 def _booleans(conn: Connection, values: pd.Series) -> np.ndarray:
