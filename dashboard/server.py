@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `streamlit ru
 
 from cashless.settings import SignInSettings, database_url  # noqa: E402
 from dashboard import session_cookie  # noqa: E402
+from dashboard.warm_up import warm_up  # noqa: E402
 
 
 @functools.cache
@@ -126,4 +127,5 @@ def _routes() -> list[Route]:
     ]
 
 
+warm_up()
 app = st.App("app.py", routes=_routes(), middleware=[Middleware(RefreshSessionCookie)])

@@ -25,17 +25,23 @@ def loaded(engine, tmp_path):
     return engine
 
 
-def test_rate_history_equals_kpi_on_every_day(loaded):
-    days = [dt.date(2024, 12, 31), JAN_END, dt.date(2025, 2, 21), FEB_END]
+@pytest.mark.parametrize("office", [None, "PA1102"])
+def test_rate_history_equals_kpi_on_every_day(loaded, office):
+    # unsorted, with a day before any contract and days between the snapshot rows
+    days = [FEB_END, dt.date(2024, 12, 31), dt.date(2001, 1, 1), JAN_END, dt.date(2025, 2, 21)]
     with loaded.connect() as conn:
-        history = metrics.rate_history(conn, days, by="office")
+        history = metrics.rate_history(conn, days, by="office", office=office)
         province = metrics.rate_history(conn, days, by="province").set_index("day")
         for day in days:
-            expected = metrics.kpi(conn, day).set_index("office_code")
+            expected = metrics.kpi(conn, day, office=office).set_index("office_code")
             got = history[history["day"] == day].set_index("office_code")
             assert got[["active_customers", "cashless_customers"]].equals(
                 expected[["active_customers", "cashless_customers"]]
             )
+    assert province.loc[dt.date(2001, 1, 1), ["active_customers", "cashless_customers"]].tolist() == [0, 0]
+    with loaded.connect() as conn:  # from a day within the data: the rows before it are not read
+        late = metrics.rate_history(conn, [FEB_END, dt.date(2025, 2, 21)], by="office", office=office)
+    assert late.equals(history[history["day"] >= dt.date(2025, 2, 21)].reset_index(drop=True))
     assert province.loc[FEB_END, ["active_customers", "cashless_customers"]].tolist() == [9, 5]
     assert province.loc[JAN_END, ["active_customers", "cashless_customers"]].tolist() == [10, 3]
 
