@@ -48,3 +48,10 @@ def epoch_day_sql(conn: Connection, column: str) -> str:
     if conn.dialect.name == "sqlite":
         return f"CAST(julianday({column}) - 2440587.5 AS INTEGER)"
     return f"({column} - DATE '1970-01-01')"
+
+
+def month_sql(conn: Connection, column: str) -> str:
+    """SQL expression: the month of the date `column` as 'YYYY-MM' text, on both databases."""
+    if conn.dialect.name == "sqlite":
+        return f"substr({column}, 1, 7)"
+    return f"to_char({column}, 'YYYY-MM')"
