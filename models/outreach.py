@@ -392,31 +392,40 @@ def list_effects(
     ]  # fmt: skip
     if measured_on is None:
         return pd.DataFrame(columns=columns)
-    members = fetch_frame(
+    listed = (
+        "SELECT DISTINCT om.customer_key FROM outreach_members om JOIN outreach_lists l ON l.id = om.list_id "
+        f"WHERE {office_filter('l.office_code', scope)}"
+    )
+    groups = fetch_frame(  # members counted per list, group and outcome in SQL: a few rows per list
         conn,
-        f"WITH latest AS ({latest_status_sql(conn, '<= :measured_on')}) "
+        f"WITH latest AS ({latest_status_sql(conn, '<= :measured_on', among=listed)}) "
         "SELECT l.id AS list_id, l.office_code, l.created_at, l.as_of, om.is_control, om.outcome, "
-        "COALESCE(st.cashless, 0) AS cashless FROM outreach_lists l "
+        "COUNT(*) AS households, SUM(COALESCE(st.cashless, 0)) AS converted FROM outreach_lists l "
         "JOIN outreach_members om ON om.list_id = l.id "
         "JOIN customers c ON c.customer_key = om.customer_key "
         "LEFT JOIN latest st ON st.customer_key = om.customer_key "
         "WHERE (c.contract_end IS NULL OR c.contract_end > :measured_on) "
-        f"AND {office_filter('l.office_code', scope)}",
+        f"AND {office_filter('l.office_code', scope)} "
+        "GROUP BY l.id, l.office_code, l.created_at, l.as_of, om.is_control, om.outcome",
         {"measured_on": measured_on, "office": scope},
     )
-    if members.empty:
+    if groups.empty:
         return pd.DataFrame(columns=columns)
-    return measure_effects(members, measured_on)[columns]
+    return measure_effects(groups, measured_on)[columns]
 
 
-def measure_effects(members: pd.DataFrame, measured_on: dt.date) -> pd.DataFrame:
-    """Per list from member rows (list_id, office_code, created_at, as_of, is_control, outcome, cashless)."""
-    members = members.assign(
-        is_control=members["is_control"].astype(bool), cashless=pd.to_numeric(members["cashless"]).astype(int)
+def measure_effects(groups: pd.DataFrame, measured_on: dt.date) -> pd.DataFrame:
+    """Per list from its members counted by group and outcome (list_id, office_code, created_at,
+    as_of, is_control, outcome, households, converted)."""
+    groups = groups.assign(
+        is_control=groups["is_control"].astype(bool),
+        households=pd.to_numeric(groups["households"]).astype(int),
+        converted=pd.to_numeric(groups["converted"]).astype(int),
     )
     keys = ["list_id", "office_code", "created_at", "as_of"]
-    groups = members.groupby([*keys, "is_control"])["cashless"].agg(["size", "sum"]).unstack(fill_value=0)
-    counts = groups.reindex(
+    summed = groups.groupby([*keys, "is_control"])[["households", "converted"]].sum()
+    by_control = summed.rename(columns={"households": "size", "converted": "sum"}).unstack(fill_value=0)
+    counts = by_control.reindex(
         columns=pd.MultiIndex.from_product([["size", "sum"], [False, True]]), fill_value=0
     )
     table = pd.DataFrame(
@@ -439,7 +448,7 @@ def measure_effects(members: pd.DataFrame, measured_on: dt.date) -> pd.DataFrame
         table["contacted"] + table["control"]
     )
     table["detectable"] = detectable_effect(table["contacted"], table["control"], pooled)
-    outcomes = members.groupby(["list_id", "outcome"]).size().unstack()
+    outcomes = groups.groupby(["list_id", "outcome"])["households"].sum().unstack()
     for code in OUTCOMES:
         table[f"outcome_{code}"] = (
             table["list_id"].map(outcomes[code]).fillna(0).astype(int) if code in outcomes else 0

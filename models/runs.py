@@ -15,7 +15,7 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, delete, insert, select
+from sqlalchemy import Connection, Engine, delete, func, insert, select
 from threadpoolctl import threadpool_limits
 
 from cashless.settings import ModelSettings, models_dir
@@ -28,8 +28,11 @@ from warehouse.access import Viewer, office_filter
 from warehouse.bulk import bulk_insert, fetch_frame
 from warehouse.db import writing
 from warehouse.schema import model_runs, scores
+from warehouse.schema import score_summary as summary_table
 
 log = logging.getLogger(__name__)
+
+SCORE_BINS = 20  # the model page's histogram: twentieths of the score range
 
 
 def train_and_store(
@@ -182,9 +185,14 @@ def score_and_store(
     rows = scored.reset_index().rename(columns={"index": "customer_key"})
     rows.insert(0, "model_version", run["version"])
     rows.insert(1, "as_of", day.isoformat())
+    summary = summarise_scored(scored, features["office_code"]).assign(
+        model_version=run["version"], as_of=day.isoformat()
+    )
     with writing(engine) as conn:
-        conn.execute(delete(scores).where(scores.c.model_version == run["version"], scores.c.as_of == day))
+        for table in (scores, summary_table):
+            conn.execute(delete(table).where(table.c.model_version == run["version"], table.c.as_of == day))
         bulk_insert(conn, "scores", rows[[c.name for c in scores.columns]])
+        bulk_insert(conn, "score_summary", summary[[c.name for c in summary_table.columns]])
         access.record(conn, viewer, "model_score", rows=len(rows), version=run["version"], as_of=day)
     bands = scored["risk_band"].value_counts().to_dict()
     return {
@@ -204,10 +212,15 @@ def _settings_fields(saved: dict) -> dict:
 
 def latest_scores(conn: Connection) -> tuple[str, dt.date] | None:
     """(model version, as_of) of the newest scores: the latest model's latest scored day."""
+    newest_day = (  # per model run, an index seek: not a join over every stored score
+        select(func.max(scores.c.as_of))
+        .where(scores.c.model_version == model_runs.c.version)
+        .scalar_subquery()
+    )
     row = conn.execute(
-        select(scores.c.model_version, scores.c.as_of)
-        .join(model_runs, model_runs.c.version == scores.c.model_version)
-        .order_by(model_runs.c.trained_at.desc(), scores.c.as_of.desc())
+        select(model_runs.c.version, newest_day.label("as_of"))
+        .where(newest_day.is_not(None))
+        .order_by(model_runs.c.trained_at.desc())
         .limit(1)
     ).first()
     if row is None:
@@ -215,50 +228,74 @@ def latest_scores(conn: Connection) -> tuple[str, dt.date] | None:
     return row[0], pd.Timestamp(row[1]).date()
 
 
-def latest_scored(conn: Connection, viewer: Viewer, office: str | None = None) -> pd.DataFrame:
-    """office_code, score, risk_band of the newest scores the viewer may see (no personal data).
+def summarise_scored(scored: pd.DataFrame, office_of: pd.Series) -> pd.DataFrame:
+    """Households and their score sum per office, risk band and score bin (score_summary's rows).
 
-    One read that both the distribution and the summary are computed from.
+    `scored`: score and risk_band by customer_key; `office_of`: office_code by customer_key.
+    """
+    score = scored["score"].to_numpy(dtype=float)
+    frame = pd.DataFrame(
+        {
+            "office_code": office_of.reindex(scored.index).to_numpy(),
+            "risk_band": scored["risk_band"].to_numpy(),
+            "score_bin": np.clip(np.floor(score * SCORE_BINS), 0, SCORE_BINS - 1).astype(int),
+            "score": score,
+        }
+    )
+    return frame.groupby(["office_code", "risk_band", "score_bin"], as_index=False).agg(
+        households=("score", "size"), score_sum=("score", "sum")
+    )
+
+
+def latest_scored(conn: Connection, viewer: Viewer, office: str | None = None) -> pd.DataFrame:
+    """The newest scores the viewer may see, counted per office, risk band and score bin (no
+    personal data): office_code, risk_band, score_bin, households, score_sum.
+
+    One small read (score_summary) that both the distribution and the summary are computed from.
     """
     scope = access.office_scope(viewer, office)
     latest = latest_scores(conn)
+    columns = ["office_code", "risk_band", "score_bin", "households", "score_sum"]
     if latest is None:
-        return pd.DataFrame(columns=["office_code", "score", "risk_band"])
-    query = (
-        "SELECT c.office_code, s.score, s.risk_band FROM scores s "
-        "JOIN customers c ON c.customer_key = s.customer_key "
-        f"WHERE s.model_version = :version AND s.as_of = :as_of AND {office_filter('c.office_code', scope)}"
+        return pd.DataFrame(columns=columns)
+    frame = fetch_frame(
+        conn,
+        f"SELECT {', '.join(columns)} FROM score_summary WHERE model_version = :version "
+        f"AND as_of = :as_of AND {office_filter('office_code', scope)}",
+        {"version": latest[0], "as_of": latest[1], "office": scope},
     )
-    frame = fetch_frame(conn, query, {"version": latest[0], "as_of": latest[1], "office": scope})
-    return frame.astype({"score": float})
+    return frame.astype({"score_bin": int, "households": int, "score_sum": float})
 
 
-def distribute_scores(scored: pd.DataFrame, bins: int = 20) -> pd.DataFrame:
+def distribute_scores(scored: pd.DataFrame) -> pd.DataFrame:
     """Households per office and score bin, and their share of the office's (from latest_scored).
 
     Columns: office_code, bin_start, bin_end, households, share.
     """
-    edges = np.linspace(0, 1, bins + 1)
-    position = np.clip(np.floor(scored["score"].to_numpy(dtype=float) * bins), 0, bins - 1).astype(int)
-    frame = scored.assign(bin_start=edges[position], bin_end=edges[position + 1])
-    table = frame.groupby(["office_code", "bin_start", "bin_end"]).size().rename("households").reset_index()
+    edges = np.linspace(0, 1, SCORE_BINS + 1)
+    table = scored.groupby(["office_code", "score_bin"], as_index=False)["households"].sum()
+    table["bin_start"] = edges[table["score_bin"].to_numpy()]
+    table["bin_end"] = edges[table["score_bin"].to_numpy() + 1]
     table["share"] = table["households"] / table.groupby("office_code")["households"].transform("sum")
     return table[["office_code", "bin_start", "bin_end", "households", "share"]]
 
 
 def summarise_scores(scored: pd.DataFrame) -> pd.DataFrame:
     """Per office (from latest_scored): households scored, per risk band, and the mean score."""
-    bands = scored.groupby(["office_code", "risk_band"]).size().unstack(fill_value=0)
+    bands = scored.pivot_table(
+        index="office_code", columns="risk_band", values="households", aggfunc="sum", fill_value=0
+    )
     bands = bands.reindex(columns=["high", "medium", "low"], fill_value=0)
-    summary = scored.groupby("office_code").agg(households=("score", "size"), mean_score=("score", "mean"))
+    totals = scored.groupby("office_code")[["households", "score_sum"]].sum()
+    summary = pd.DataFrame(
+        {"households": totals["households"], "mean_score": totals["score_sum"] / totals["households"]}
+    )
     return summary.join(bands).reset_index()
 
 
-def score_distribution(
-    conn: Connection, viewer: Viewer, office: str | None = None, bins: int = 20
-) -> pd.DataFrame:
+def score_distribution(conn: Connection, viewer: Viewer, office: str | None = None) -> pd.DataFrame:
     """distribute_scores of the newest scores the viewer may see."""
-    return distribute_scores(latest_scored(conn, viewer, office), bins)
+    return distribute_scores(latest_scored(conn, viewer, office))
 
 
 def score_summary(conn: Connection, viewer: Viewer, office: str | None = None) -> pd.DataFrame:

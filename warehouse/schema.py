@@ -242,6 +242,23 @@ scores = Table(
     Column("reasons_en", Text, nullable=False),
 )
 
+# Served to the candidates list: the highest scores of a version and day first, without a sort.
+Index("ix_scores_rank", scores.c.model_version, scores.c.as_of, scores.c.score)
+
+# The scores of a version and day counted per office, risk band and twentieth of the score range:
+# what the model page shows, written with the scores (a few hundred rows instead of every household).
+score_summary = Table(
+    "score_summary",
+    metadata,
+    Column("model_version", String(40), primary_key=True),
+    Column("as_of", Date, primary_key=True),
+    Column("office_code", String(16), primary_key=True),
+    Column("risk_band", String(8), primary_key=True),
+    Column("score_bin", Integer, primary_key=True),  # floor(score × SCORE_BINS), the top bin holding 1.0
+    Column("households", Integer, nullable=False),
+    Column("score_sum", Float, nullable=False),
+)
+
 # An outreach list: the top households of one office by score, a random share held back as control.
 outreach_lists = Table(
     "outreach_lists",

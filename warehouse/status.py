@@ -121,15 +121,20 @@ def status_on(changes: pd.DataFrame, day: int) -> pd.Series:
     return pd.Series(latest[changed] % 2, index=changed)
 
 
-def latest_status_sql(conn: Connection, bound: str) -> str:
+def latest_status_sql(conn: Connection, bound: str, among: str | None = None) -> str:
     """SQL: each customer's flag from their last status change with `day {bound}` (e.g. '<= :end').
 
     One pass: the latest (day, flag) pair is the maximum of day * 2 + flag, so no self-join.
+    `among`: a query of customer_key values to limit it to, read through the key's index (a list's
+    members among millions of customers).
     """
-    day = epoch_day_sql(conn, "day")
+    day = epoch_day_sql(conn, "s.day")
+    source = "customer_status_changes s WHERE"
+    if among is not None:  # CROSS JOIN: SQLite keeps the few keys outer and seeks each one
+        source = f"({among}) k CROSS JOIN customer_status_changes s WHERE s.customer_key = k.customer_key AND"
     return (
-        f"SELECT customer_key, MAX({day} * 2 + CASE WHEN cashless THEN 1 ELSE 0 END) % 2 AS cashless "
-        f"FROM customer_status_changes WHERE day {bound} GROUP BY customer_key"
+        f"SELECT s.customer_key, MAX({day} * 2 + CASE WHEN s.cashless THEN 1 ELSE 0 END) % 2 AS cashless "
+        f"FROM {source} s.day {bound} GROUP BY s.customer_key"
     )
 
 

@@ -5,20 +5,30 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
+from alembic import command
 from sqlalchemy import select
 
 from cashless.texts import REASONS
 from etl.load import load_files
 from etl.synthetic import HEADLINE_DAY, generate_province
-from models.runs import model_run, score_and_store, score_distribution, score_summary, train_and_store
+from models.runs import (
+    latest_scored,
+    model_run,
+    score_and_store,
+    score_distribution,
+    score_summary,
+    train_and_store,
+)
 from models.training import ModelError
 from tests.conftest import fresh_postgres
 from warehouse import metrics
 from warehouse.access import Viewer, audit_entries, operator
 from warehouse.bulk import fetch_frame
 from warehouse.db import make_engine
-from warehouse.migrate import upgrade
+from warehouse.migrate import alembic_config, upgrade
 from warehouse.schema import scores
 
 SCALE = 0.02
@@ -113,3 +123,39 @@ def test_score_distribution_is_office_scoped(trained):
     assert (summary[["high", "medium", "low"]].sum(axis=1) == summary["households"]).all()
     assert summary[["high", "medium", "low"]].sum().to_dict() == done["bands"]
     assert list(mine["office_code"]) == ["PA1102"]
+
+
+def test_the_score_summary_counts_the_stored_scores(trained):
+    """The page's counts per office, band and twentieth of the score equal the households' own scores,
+    as scoring writes them and as the 0010 migration rebuilds them from stored scores."""
+    engine, _, done = trained
+    with engine.connect() as conn:
+        households = fetch_frame(
+            conn,
+            "SELECT c.office_code, s.risk_band, s.score FROM scores s "
+            "JOIN customers c ON c.customer_key = s.customer_key WHERE s.model_version = :v",
+            {"v": done["version"]},
+        )
+    households["score_bin"] = (households["score"].astype(float) * 20).astype(int).clip(upper=19)
+    expected = (
+        households.groupby(["office_code", "risk_band", "score_bin"])["score"]
+        .agg(["size", "sum"])
+        .rename(columns={"size": "households", "sum": "score_sum"})
+    )
+
+    def stored() -> pd.DataFrame:
+        with engine.connect() as conn:
+            table = latest_scored(conn, operator())
+        return table.set_index(["office_code", "risk_band", "score_bin"]).sort_index()
+
+    written = stored()
+    assert written["households"].equals(expected["households"].astype(int))
+    assert np.allclose(written["score_sum"], expected["score_sum"].astype(float))
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0009")
+        command.upgrade(config, "head")
+    rebuilt = stored()
+    assert rebuilt["households"].equals(written["households"])
+    assert np.allclose(rebuilt["score_sum"], written["score_sum"])
