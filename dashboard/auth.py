@@ -24,6 +24,7 @@ from warehouse.access import Account, UserError, Viewer
 SESSION_KEY = "auth_viewer"  # the viewer of this run (pages read it through current_viewer)
 ACCOUNT_KEY = "auth_account"  # (username, session version, last run) of a local sign-in
 COOKIE_AT_KEY = "auth_cookie_at"  # when this tab last knew its cookie to be freshly signed
+HANDOFF_KEY = "auth_handoff"  # a sign-in's one-time token, for the browser to swap for the cookie
 
 
 def oidc_configured() -> bool:
@@ -53,6 +54,7 @@ def require_viewer() -> Viewer:
         return viewer
     st.session_state[ACCOUNT_KEY] = (account.viewer.username, account.session_version, dt.datetime.now())
     st.session_state[SESSION_KEY] = account.viewer
+    _hand_over_cookie()
     _keep_cookie_fresh()
     if account.must_change_password:
         _alone(_draw_forced_change)
@@ -183,16 +185,28 @@ def _draw_sign_in() -> None:
 
 
 def _signed_in(account: Account) -> None:
-    """Hold the sign-in in this tab and, where the cookie routes are mounted, have the browser fetch
-    the cookie and come back to the same page and query."""
+    """Hold the sign-in in this tab and draw the page asked for at once; where the cookie routes are
+    mounted, the next run has the browser fetch the cookie in the background (_hand_over_cookie).
+
+    No reload: the page, its query and this websocket session stay as they are (a reload to set the
+    cookie cost the sign-in a second start of the whole front end)."""
     st.session_state[ACCOUNT_KEY] = (account.viewer.username, account.session_version, dt.datetime.now())
     st.session_state[SESSION_KEY] = account.viewer
-    if not session_cookie.mounted:
-        st.rerun()
-    st.session_state[COOKIE_AT_KEY] = dt.datetime.now()
-    token = session_cookie.handoff_token(_secret(), account.viewer.username, account.session_version)
-    _redirect(session_cookie.session_url(_base_path(), token, _here()))
-    st.stop()
+    if session_cookie.mounted:
+        st.session_state[COOKIE_AT_KEY] = dt.datetime.now()
+        st.session_state[HANDOFF_KEY] = session_cookie.handoff_token(
+            _secret(), account.viewer.username, account.session_version
+        )
+    st.rerun()
+
+
+def _hand_over_cookie() -> None:
+    """After a sign-in, the browser swaps the one-time token for its HttpOnly cookie (a script
+    cannot set one) so that reloads and new tabs stay signed in."""
+    token = st.session_state.pop(HANDOFF_KEY, None)
+    if token is not None:
+        with st.sidebar:
+            st.html(session_cookie.session_script(_base_path(), token), unsafe_allow_javascript=True)
 
 
 def sign_out() -> None:
@@ -238,7 +252,7 @@ def reset_password(by: Viewer, username: str) -> str:
 
 
 def password_changed_notice() -> None:
-    """Say once that the password was changed (after the reload that renews the cookie)."""
+    """Say once, on the run after it, that the password was changed."""
     if st.session_state.pop("auth_password_changed", False):
         st.success(t("password_changed"))
 

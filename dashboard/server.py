@@ -51,11 +51,11 @@ def _idle_seconds() -> float:
     return SignInSettings.from_env().idle_hours * 3600
 
 
-async def start_session(request: Request) -> RedirectResponse:
-    """Swap a one-time hand-over token for the session cookie, then back to the page."""
+async def start_session(request: Request) -> Response:
+    """Swap a one-time hand-over token for the session cookie."""
     secret = await run_in_threadpool(_secret)
     found = session_cookie.redeem_handoff(secret, request.query_params.get("t", ""))
-    response = RedirectResponse(session_cookie.safe_next(request.query_params.get("next")), status_code=303)
+    response = Response(status_code=204)  # fetched by the signed-in page in the background
     if found is not None:
         value = session_cookie.cookie_value(secret, *found)
         response.set_cookie(

@@ -2,8 +2,9 @@
 
 A Streamlit script talks to the browser over a websocket and cannot set an HttpOnly cookie itself, so
 the launcher (dashboard/server.py) mounts two small HTTP routes beside the app:
-- `/_cashless/session?t=TOKEN&next=PATH`: TOKEN is a one-time hand-over the script makes after a
-  sign-in (valid for a minute, used once); the route sets the cookie and sends the browser back to PATH;
+- `/_cashless/session?t=TOKEN`: TOKEN is a one-time hand-over the script makes after a sign-in
+  (valid for a minute, used once), fetched by the signed-in page in the background; the route sets the
+  cookie;
 - `/_cashless/signout?next=PATH`: deletes the cookie;
 - `/_cashless/refresh`: re-signs a valid cookie; an open tab in use calls it every few minutes.
 The cookie carries the username and the account's session version; every run re-reads the account,
@@ -102,8 +103,10 @@ def safe_next(path: str | None) -> str:
     return path
 
 
-def session_url(base_path: str, token: str, next_path: str) -> str:
-    return f"{base_path}{SESSION_PATH}?t={quote(token)}&next={quote(safe_next(next_path), safe='')}"
+def session_script(base_path: str, token: str) -> str:
+    """A script for st.html that has the browser swap a hand-over token for the cookie in the
+    background: the page signed in on this websocket goes on drawing, with no reload."""
+    return f"<script>fetch('{base_path}{SESSION_PATH}?t={quote(token)}', {{credentials: 'same-origin'}});</script>"
 
 
 def refresh_script(base_path: str, nonce: str) -> str:
