@@ -32,7 +32,7 @@ from etl.validate import quarantine_records
 from warehouse.bulk import bulk_insert, fetch_frame, insert_if_new, iso_dates
 from warehouse.days import from_epoch, iso_days
 from warehouse.db import writing
-from warehouse.quality import attribute_runs
+from warehouse.quality import attribute_runs, customer_offices
 from warehouse.schema import (
     channel_names,
     communes,
@@ -125,6 +125,7 @@ class _FileQueue:
         self.preparer: Preparer | None = None
         self.facts: PaymentFacts | CustomerFacts | None = None
         self.facts_version: object = None
+        self.offices: tuple[np.ndarray, pd.Index] | None = None  # payments: customer_offices of the facts
         self.submitted: set[int] = set()  # files handed to the current preparer
 
     def load(self, index: int) -> LoadResult:
@@ -148,7 +149,7 @@ class _FileQueue:
     def _restart(self, conn: Connection, version: object) -> None:
         self.pause()
         if self.facts is None or version != self.facts_version:
-            self.facts, self.facts_version = _read_facts(conn, self.kind), version
+            (self.facts, self.offices), self.facts_version = _read_facts(conn, self.kind), version
         self.preparer = Preparer(self.facts, self.settings.chunk_rows, self.ahead)
 
     def pause(self) -> None:
@@ -205,15 +206,19 @@ def _facts_version(conn: Connection, kind: str) -> object:
     )
 
 
-def _read_facts(conn: Connection, kind: str) -> PaymentFacts | CustomerFacts:
+def _read_facts(
+    conn: Connection, kind: str
+) -> tuple[PaymentFacts | CustomerFacts, tuple[np.ndarray, pd.Index] | None]:
+    """What validation needs, and for payments each customer's office (which offices see a run)."""
     if kind == "customers":
-        return CustomerFacts(frozenset(conn.scalars(select(offices.c.code))))
-    known = fetch_frame(conn, "SELECT customer_id, customer_key FROM customers")
-    return PaymentFacts(
+        return CustomerFacts(frozenset(conn.scalars(select(offices.c.code)))), None
+    known = fetch_frame(conn, "SELECT customer_id, customer_key, office_code FROM customers")
+    facts = PaymentFacts(
         customer_ids=pa.array(known["customer_id"].to_numpy(dtype=object), type=pa.string()),
         customer_keys=known["customer_key"].to_numpy(dtype=np.int64),
         load_day=dt.date.today(),
     )
+    return facts, customer_offices(known)
 
 
 def _already_loaded(conn: Connection, raw: RawFile) -> bool:
@@ -284,7 +289,7 @@ def _load_opened(engine: Engine, raw: RawFile, settings: LoadSettings, files: _F
             loader = _CustomerLoader if kind == "customers" else _PaymentLoader
             result = loader(conn, raw, run_id, settings, files.chunks(conn, raw)).run()
             paid_by = None if result.recent is None else result.recent["customer_key"].to_numpy()
-            attribute_runs(conn, run_id, kind, result.earliest_day, paid_by)  # which offices see the run
+            attribute_runs(conn, run_id, kind, result.earliest_day, paid_by, files.offices)  # who sees it
             conn.execute(
                 update(load_runs)
                 .where(load_runs.c.id == run_id)

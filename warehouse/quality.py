@@ -105,12 +105,14 @@ def attribute_runs(
     kind: str | None = None,
     since: dt.date | None = None,
     paid_by: np.ndarray | None = None,
+    offices: tuple[np.ndarray, pd.Index] | None = None,
 ) -> None:
     """Record the office of each quarantined row and the offices a run's rows belong to, with counts.
 
     Called by the loader inside a file's transaction: `paid_by`, the customer_key of each payment
-    it wrote, saves reading them back; else `since` (no payment of the run is dated earlier) keeps
-    the read on the date index. run_id None: every run (the backfill of migration 0008).
+    it wrote, saves reading them back (with `offices`, customer_offices the loader read once for all
+    its files, it saves reading the customers too); else `since` (no payment of the run is dated
+    earlier) keeps the read on the date index. run_id None: every run (the backfill of migration 0008).
     """
     run = "" if run_id is None else " AND q.load_run_id = :run"
     params = {"run": run_id, "since": since}
@@ -148,7 +150,7 @@ def attribute_runs(
         for loaded, quarantined, source, where, office in sources
     ]
     if paid_by is not None and len(paid_by):
-        parts.append(_payment_counts(conn, run_id, paid_by))
+        parts.append(_payment_counts(conn, run_id, paid_by, offices))
     counts = pd.concat([part for part in parts if len(part)] or parts[:1], ignore_index=True)
     counts = counts.astype({"rows_loaded": "int64", "rows_quarantined": "int64"})
     counts = counts.groupby(["load_run_id", "office_code"], as_index=False)[
@@ -173,13 +175,25 @@ def attribute_runs(
         )
 
 
-def _payment_counts(conn: Connection, run_id: int, paid_by: np.ndarray) -> pd.DataFrame:
-    """load_run_id, office_code, rows_loaded, rows_quarantined (0) of payments by the customers `paid_by`."""
-    people = fetch_frame(conn, "SELECT customer_key, office_code FROM customers")
+def customer_offices(people: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
+    """From customer_key and office_code rows: each customer's office as a position in the returned
+    codes, in an array indexed by customer_key (-1 where there is no such customer)."""
     codes, office_codes = pd.factorize(people["office_code"])
-    office_of = np.full(int(people["customer_key"].max()) + 1, -1, dtype=np.int64)
-    office_of[people["customer_key"].to_numpy(dtype=np.int64)] = codes
-    offices_paid = office_of[np.asarray(paid_by, dtype=np.int64)]
+    keys = people["customer_key"].to_numpy(dtype=np.int64)
+    office_of = np.full(int(keys.max()) + 1 if len(keys) else 1, -1, dtype=np.int64)
+    office_of[keys] = codes
+    return office_of, office_codes
+
+
+def _payment_counts(
+    conn: Connection, run_id: int, paid_by: np.ndarray, offices: tuple[np.ndarray, pd.Index] | None
+) -> pd.DataFrame:
+    """load_run_id, office_code, rows_loaded, rows_quarantined (0) of payments by the customers `paid_by`."""
+    if offices is None:
+        offices = customer_offices(fetch_frame(conn, "SELECT customer_key, office_code FROM customers"))
+    office_of, office_codes = offices
+    paid_by = np.asarray(paid_by, dtype=np.int64)
+    offices_paid = np.where(paid_by < len(office_of), office_of[np.minimum(paid_by, len(office_of) - 1)], -1)
     rows = np.bincount(offices_paid[offices_paid >= 0], minlength=len(office_codes))
     return pd.DataFrame(
         {"load_run_id": run_id, "office_code": office_codes, "rows_loaded": rows, "rows_quarantined": 0}
