@@ -9,13 +9,12 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from cashless.settings import ROOT
+from cli.serve import streamlit_command
 from dashboard.chromium import chromium_path, launch_flags
 
 NO_CHROMIUM = "no Chromium here: `make test` installs Debian's chromium (or set CASHLESS_CHROMIUM)"
@@ -39,14 +38,10 @@ def free_port() -> int:
 
 @contextmanager
 def served_app(database_url: str, timeout: float = 60) -> Iterator[str]:
-    """`streamlit run dashboard/server.py` (the app with its cookie routes) on a free port against `database_url`; yields its base URL."""
+    """The app as `cashless serve` serves it, on a free port against `database_url`; yields its base URL."""
     port = free_port()
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "server.py"),
-        "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
     process = subprocess.Popen(
-        command,
+        streamlit_command(port, headless=True, address="127.0.0.1"),
         env={**os.environ, "DATABASE_URL": database_url},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
