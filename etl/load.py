@@ -32,12 +32,14 @@ from etl.validate import quarantine_records
 from warehouse.bulk import bulk_insert, fetch_frame, insert_if_new, iso_dates
 from warehouse.days import from_epoch, iso_days
 from warehouse.db import writing
+from warehouse.partitions import MonthPartitions, payment_layout
 from warehouse.quality import attribute_runs
 from warehouse.schema import (
     channel_names,
     communes,
     load_runs,
     offices,
+    payment_ids,
     quarantine,
 )
 from warehouse.snapshots import mark_dirty, refresh_snapshots
@@ -49,6 +51,7 @@ ID_SAMPLE = 1000  # payment ids probed per chunk before trying the direct insert
 ID_TAKEN = "payment_id: " + t("q_id_taken", "en")
 
 PAYMENT_COLUMNS = PAYMENTS.stored
+ID_COLUMNS = [column.name for column in payment_ids.columns]  # payment_id first: the key
 CUSTOMER_COLUMNS = CUSTOMERS.stored
 
 
@@ -424,9 +427,18 @@ class _FileLoader:
 
 
 class _PaymentLoader(_FileLoader):
+    """Payments: written straight when their ids are new, else replaced through a staging table.
+
+    Which table holds the ids (and so tells a re-sent id and its owner) depends on the layout:
+    payments itself (SQLite, or PostgreSQL before migration 0010), or payment_ids beside payments
+    partitioned by month. The steps are the same on every layout.
+    """
+
     def prepare(self) -> None:
         self.channel_ids = dict(self.conn.execute(select(channel_names.c.raw_text, channel_names.c.id)).all())
         self.loaded_frames: list[pd.DataFrame] = []
+        self.layout = payment_layout(self.conn)
+        self.partitions = MonthPartitions(self.conn, self.layout)
 
     def finish(self) -> None:
         self.result.recent = pd.concat(self.loaded_frames, ignore_index=True) if self.loaded_frames else None
@@ -436,6 +448,7 @@ class _PaymentLoader(_FileLoader):
         channel_ids = self._channel_name_ids(chunk.channels)[rows["channel_code"].to_numpy()]
         days = rows["day"].to_numpy()
         self.note_day(from_epoch(days.min()))
+        self.partitions.make_room(days)
         stored = {"paid_at": iso_days(days), "channel_name_id": channel_ids, "load_run_id": self.run_id}
         frame = pd.DataFrame({c: stored[c] if c in stored else rows[c].to_numpy() for c in PAYMENT_COLUMNS})
         replaced, earliest_old, taken = self._upsert(frame, rows["row_number"].to_numpy())
@@ -472,30 +485,59 @@ class _PaymentLoader(_FileLoader):
 
         A chunk of new ids (the usual monthly file) goes straight in: executemany or COPY, as fast
         as the driver allows. A chunk with known ids, or one the sampled guess got wrong (the
-        direct insert fails on the unique key and is undone), is staged and merged.
+        direct insert fails on the unique key of the ids and is undone), is staged and merged.
         """
         shared = frame["payment_id"].duplicated().any()  # an id given to two customers in the chunk
-        if not shared and _insert_if_all_new(self.conn, "payments", "payment_id", frame):
+        if not shared and self._insert_if_all_new(frame):
             return 0, None, np.zeros(len(frame), dtype=bool)
         return self._merge_through_staging(frame, lines)
+
+    def _insert_if_all_new(self, frame: pd.DataFrame) -> bool:
+        """The chunk written straight if none of its ids is known: first its ids, into the table whose
+        key is payment_id (a known one undoes that insert alone), then, beside payment_ids, the rows."""
+        ids = self.layout.id_table
+        if not _insert_if_all_new(self.conn, ids, "payment_id", self._id_rows(frame)):
+            return False
+        if ids != "payments":
+            bulk_insert(self.conn, "payments", frame)
+        return True
+
+    def _id_rows(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """What the id table holds of these payments: all of them, or payment_ids' columns."""
+        return frame if self.layout.id_table == "payments" else frame[ID_COLUMNS]
 
     def _merge_through_staging(
         self, frame: pd.DataFrame, lines: np.ndarray
     ) -> tuple[int, object, np.ndarray]:
         """Upsert of a chunk whose ids may exist: stage it, set aside ids that belong to another
-        customer, count the replaced rows and their old days, merge."""
+        customer, delete the rows the staged ones replace (wherever their old day put them), insert."""
+        ids = self.layout.id_table
         self.stage("staging_payments", "payments", PAYMENT_COLUMNS, frame)
         taken = self._taken(frame)
         if taken.any():
             self._quarantine_lines(lines[taken], "payment_id", ID_TAKEN)
             self.stage("staging_payments", "payments", PAYMENT_COLUMNS, frame[~taken])
-        replaced, earliest_old = self.conn.execute(
+        replaced, earliest_old, latest_old = self.conn.execute(
             text(
-                "SELECT COUNT(*), MIN(p.paid_at) FROM staging_payments s "
-                "JOIN payments p ON p.payment_id = s.payment_id"
+                f"SELECT COUNT(*), MIN(o.paid_at), MAX(o.paid_at) FROM staging_payments s "
+                f"JOIN {ids} o ON o.payment_id = s.payment_id"
             )
         ).one()
-        self.merge_staged("staging_payments", "payments", PAYMENT_COLUMNS)
+        if replaced:
+            # by payments' own key, within the old days' months (the others are not even looked at)
+            key = ", ".join(self.layout.key)
+            self.conn.execute(
+                text(
+                    f"DELETE FROM payments WHERE paid_at BETWEEN :first AND :last AND ({key}) IN ("
+                    f"SELECT {', '.join(f'o.{c}' for c in self.layout.key)} FROM {ids} o "
+                    "JOIN staging_payments s ON s.payment_id = o.payment_id)"
+                ),
+                {"first": earliest_old, "last": latest_old},
+            )
+        columns = ", ".join(PAYMENT_COLUMNS)
+        self.conn.exec_driver_sql(f"INSERT INTO payments ({columns}) SELECT {columns} FROM staging_payments")
+        if ids != "payments":
+            self.merge_staged("staging_payments", ids, ID_COLUMNS)
         return replaced, earliest_old, taken
 
     def _taken(self, staged: pd.DataFrame) -> np.ndarray:
@@ -503,8 +545,8 @@ class _PaymentLoader(_FileLoader):
         stored = dict(
             self.conn.execute(
                 text(
-                    "SELECT DISTINCT s.payment_id, p.customer_key FROM staging_payments s "
-                    "JOIN payments p ON p.payment_id = s.payment_id"
+                    "SELECT DISTINCT s.payment_id, o.customer_key FROM staging_payments s "
+                    f"JOIN {self.layout.id_table} o ON o.payment_id = s.payment_id"
                 )
             ).all()
         )
