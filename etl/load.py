@@ -51,7 +51,8 @@ ID_SAMPLE = 1000  # payment ids probed per chunk before trying the direct insert
 ID_TAKEN = "payment_id: " + t("q_id_taken", "en")
 
 PAYMENT_COLUMNS = PAYMENTS.stored
-ID_COLUMNS = [column.name for column in payment_ids.columns]  # payment_id first: the key
+# what payment_ids holds of a payment (payment_id first: its key), and what staging_known finds of it
+ID_COLUMNS = [column.name for column in payment_ids.columns]
 CUSTOMER_COLUMNS = CUSTOMERS.stored
 
 
@@ -509,47 +510,61 @@ class _PaymentLoader(_FileLoader):
     def _merge_through_staging(
         self, frame: pd.DataFrame, lines: np.ndarray
     ) -> tuple[int, object, np.ndarray]:
-        """Upsert of a chunk whose ids may exist: stage it, set aside ids that belong to another
-        customer, delete the rows the staged ones replace (wherever their old day put them), insert."""
-        ids = self.layout.id_table
+        """Upsert of a chunk whose ids may exist: stage it, find the stored ids among it (one join
+        with the id table), set aside ids that belong to another customer, delete the rows the
+        staged ones replace (wherever their old day put them), insert."""
         self.stage("staging_payments", "payments", PAYMENT_COLUMNS, frame)
+        self._find_known()
         taken = self._taken(frame)
         if taken.any():
             self._quarantine_lines(lines[taken], "payment_id", ID_TAKEN)
             self.stage("staging_payments", "payments", PAYMENT_COLUMNS, frame[~taken])
-        replaced, earliest_old, latest_old = self.conn.execute(
-            text(
-                f"SELECT COUNT(*), MIN(o.paid_at), MAX(o.paid_at) FROM staging_payments s "
-                f"JOIN {ids} o ON o.payment_id = s.payment_id"
+            self.conn.exec_driver_sql(
+                "DELETE FROM staging_known WHERE payment_id NOT IN (SELECT payment_id FROM staging_payments)"
             )
+        replaced, earliest_old, latest_old = self.conn.execute(
+            text("SELECT COUNT(*), MIN(paid_at), MAX(paid_at) FROM staging_known")
         ).one()
         if replaced:
             # by payments' own key, within the old days' months (the others are not even looked at)
             key = ", ".join(self.layout.key)
             self.conn.execute(
                 text(
-                    f"DELETE FROM payments WHERE paid_at BETWEEN :first AND :last AND ({key}) IN ("
-                    f"SELECT {', '.join(f'o.{c}' for c in self.layout.key)} FROM {ids} o "
-                    "JOIN staging_payments s ON s.payment_id = o.payment_id)"
+                    f"DELETE FROM payments WHERE paid_at BETWEEN :first AND :last "
+                    f"AND ({key}) IN (SELECT {key} FROM staging_known)"
                 ),
                 {"first": earliest_old, "last": latest_old},
             )
         columns = ", ".join(PAYMENT_COLUMNS)
         self.conn.exec_driver_sql(f"INSERT INTO payments ({columns}) SELECT {columns} FROM staging_payments")
-        if ids != "payments":
-            self.merge_staged("staging_payments", ids, ID_COLUMNS)
+        if self.layout.id_table != "payments":  # new ids added, a moved payment's day updated
+            self.conn.exec_driver_sql(
+                "INSERT INTO payment_ids (payment_id, customer_key, paid_at) "
+                "SELECT s.payment_id, s.customer_key, s.paid_at FROM staging_payments s "
+                "LEFT JOIN staging_known k ON k.payment_id = s.payment_id "
+                "WHERE k.payment_id IS NULL OR k.paid_at <> s.paid_at "
+                "ON CONFLICT (payment_id) DO UPDATE SET paid_at = excluded.paid_at"
+            )
         return replaced, earliest_old, taken
+
+    def _find_known(self) -> None:
+        """staging_known: id, owner and day of each staged id the warehouse holds."""
+        columns = ", ".join(ID_COLUMNS)
+        if "staging_known" not in self.staging:
+            self.conn.exec_driver_sql("DROP TABLE IF EXISTS staging_known")
+            self.conn.exec_driver_sql(
+                f"CREATE TEMPORARY TABLE staging_known AS SELECT {columns} FROM payments WHERE 1 = 0"
+            )
+            self.staging.add("staging_known")
+        self.conn.exec_driver_sql("DELETE FROM staging_known")
+        self.conn.exec_driver_sql(
+            f"INSERT INTO staging_known ({columns}) SELECT {columns} FROM {self.layout.id_table} "
+            "WHERE payment_id IN (SELECT payment_id FROM staging_payments)"
+        )
 
     def _taken(self, staged: pd.DataFrame) -> np.ndarray:
         """Rows whose id belongs to another customer: the one it is stored with, else the first in the chunk."""
-        stored = dict(
-            self.conn.execute(
-                text(
-                    "SELECT DISTINCT s.payment_id, o.customer_key FROM staging_payments s "
-                    f"JOIN {self.layout.id_table} o ON o.payment_id = s.payment_id"
-                )
-            ).all()
-        )
+        stored = dict(self.conn.execute(text("SELECT payment_id, customer_key FROM staging_known")).all())
         first = staged.groupby("payment_id", sort=False)["customer_key"].transform("first")
         owner = staged["payment_id"].map(stored).fillna(first)
         return (staged["customer_key"] != owner).to_numpy()

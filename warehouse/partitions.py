@@ -72,20 +72,26 @@ def partition_months(conn: Connection) -> set[dt.date]:
 
 
 def add_partitions(conn: Connection, months: Iterable[dt.date]) -> None:
-    """A partition of payments for each month: created apart, then attached.
+    """A partition of payments for each month (see partition_statements)."""
+    for month in sorted(set(months)):
+        for statement in partition_statements(month):
+            conn.exec_driver_sql(statement)
+
+
+def partition_statements(month: dt.date) -> list[str]:
+    """The SQL that adds the month's partition: the table created apart, then attached.
 
     ATTACH PARTITION locks payments only against other schema changes (SHARE UPDATE EXCLUSIVE),
     where CREATE TABLE ... PARTITION OF would block its readers until the load commits. There is
     no default partition, so attaching scans nothing; the primary key's index comes with it.
     """
-    for month in sorted(set(months)):
-        name = partition_name(month)
-        first, following = month_bounds(month)
-        conn.exec_driver_sql(f"CREATE TABLE {name} (LIKE payments INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
-        conn.exec_driver_sql(
-            f"ALTER TABLE payments ATTACH PARTITION {name} "
-            f"FOR VALUES FROM ('{first.isoformat()}') TO ('{following.isoformat()}')"
-        )
+    name = partition_name(month)
+    first, following = month_bounds(month)
+    return [
+        f"CREATE TABLE {name} (LIKE payments INCLUDING DEFAULTS INCLUDING CONSTRAINTS)",
+        f"ALTER TABLE payments ATTACH PARTITION {name} "
+        f"FOR VALUES FROM ('{first.isoformat()}') TO ('{following.isoformat()}')",
+    ]
 
 
 class MonthPartitions:
