@@ -3,9 +3,17 @@
 Prints, for SQLite and PostgreSQL side by side: the project's full load (snapshot refresh
 included) against the bare driver floor on the same rows (sqlite3.executemany in one transaction;
 COPY on PostgreSQL), the ratio, rows/s and peak memory; the incremental load of one more month
-against a full reload; and the KPI lookup in process and as a whole command, at 1x and 10x.
+against a full reload, and the same month sent again (every row an update); and the KPI lookup
+in process and as a whole command, at 1x and 10x.
 
-    python bench/etl.py [--scale 1] [--ten-x/--no-ten-x] [--only-ten-x] [--repeat N] [--databases sqlite,postgresql]
+With --one-table, PostgreSQL is measured twice: payments by month (the head revision) and
+`postgresql-one-table`, a database upgraded only to 0010 (payments in one table, keyed by
+payment_id) and stamped as the head so the commands accept it: the same code, which writes to the
+layout it finds. The floor inserts into the same layout the project wrote: the same month
+partitions (made inside its timed transaction) and payment_ids beside payments.
+
+    python bench/etl.py [--scale 1] [--ten-x/--no-ten-x] [--only-ten-x] [--repeat N]
+                        [--databases sqlite,postgresql] [--one-table] [--floor/--no-floor]
 
 Other people's work on the same cores moves these figures a lot: use --repeat and read ranges.
 """
@@ -38,7 +46,8 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from etl.synthetic import generate_province  # noqa: E402
 from warehouse import metrics  # noqa: E402
 from warehouse.db import make_engine  # noqa: E402
-from warehouse.migrate import upgrade  # noqa: E402
+from warehouse.migrate import alembic_config, head_revision, seed_reference_data, upgrade  # noqa: E402
+from warehouse.partitions import partition_months, partition_statements, payment_layout  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 PG_ADMIN = os.environ.get("CASHLESS_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -118,12 +127,16 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
-class Database:
-    """A fresh database of one kind, created for the benchmark and dropped after."""
+ONE_TABLE = "-one-table"  # suffix of a PostgreSQL variant whose payments stay in one table
+ONE_TABLE_REVISION = "0010"  # the last revision before payments were partitioned by month
 
-    def __init__(self, kind: str, label: str) -> None:
-        self.kind = kind
-        if kind == "sqlite":
+
+class Database:
+    """A fresh database of one variant (sqlite, postgresql, postgresql-one-table), dropped after."""
+
+    def __init__(self, variant: str, label: str) -> None:
+        self.kind = variant.removesuffix(ONE_TABLE)
+        if self.kind == "sqlite":
             self.path = OUT / f"{label}.db"
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{self.path}{suffix}").unlink(missing_ok=True)
@@ -134,7 +147,10 @@ class Database:
                 conn.execute(text(f'CREATE DATABASE "{self.name}"'))
             self.url = PG_ADMIN.rsplit("/", 1)[0] + f"/{self.name}"
         engine = make_engine(self.url)
-        upgrade(engine)
+        if variant.endswith(ONE_TABLE):
+            _upgrade_to_one_table(engine)
+        else:
+            upgrade(engine)
         engine.dispose()
 
     def drop(self) -> None:
@@ -146,10 +162,22 @@ class Database:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
 
 
+def _upgrade_to_one_table(engine) -> None:
+    """The schema as revision 0010 left it, recorded as the head so the commands run on it."""
+    from alembic import command
+
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, ONE_TABLE_REVISION)
+        seed_reference_data(conn)
+        conn.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": head_revision()})
+
+
 @contextmanager
-def fresh_database(kind: str, label: str) -> Iterator[Database]:
+def fresh_database(variant: str, label: str) -> Iterator[Database]:
     """A new upgraded database, dropped afterwards even when the benchmark fails."""
-    db = Database(kind, label)
+    db = Database(variant, label)
     try:
         yield db
     finally:
@@ -161,12 +189,16 @@ def project_load(db: Database, customers: list[Path], payments: list[Path]) -> f
     return seconds + run_cli(["load", "payments", "--quiet", *map(str, payments)], db.url)
 
 
-def export_rows(db: Database) -> dict[str, Path]:
-    """The loaded rows of customers and payments, as the floor will insert them."""
+def export_rows(db: Database) -> tuple[dict[str, Path], list]:
+    """The loaded rows of the tables a load writes, as the floor will insert them, and the months
+    payments is partitioned by (none: one table)."""
     paths = {}
     engine = make_engine(db.url)
     with engine.connect() as conn:
-        for table in ("load_runs", "communes", "channel_names", "customers", "payments"):
+        layout = payment_layout(conn)
+        months = sorted(partition_months(conn)) if layout.partitioned else []
+        tables = ["load_runs", "communes", "channel_names", "customers", "payments"]
+        for table in tables + (["payment_ids"] if layout.id_table != "payments" else []):
             path = OUT / f"floor_{table}.tsv"
             raw = conn.connection.driver_connection
             cursor = raw.cursor()
@@ -177,10 +209,10 @@ def export_rows(db: Database) -> dict[str, Path]:
                     writer.writerows(["\\N" if v is None else v for v in row] for row in rows)
             paths[table] = path
     engine.dispose()
-    return paths
+    return paths, months
 
 
-def floor_sqlite(db: Database, rows: dict[str, Path]) -> tuple[float, int]:
+def floor_sqlite(db: Database, rows: dict[str, Path], months: list) -> tuple[float, int]:
     """sqlite3.executemany of the pre-parsed tuples into the same tables, one transaction."""
     data = {}
     for table, path in rows.items():
@@ -202,13 +234,17 @@ def floor_sqlite(db: Database, rows: dict[str, Path]) -> tuple[float, int]:
     return seconds, sum(len(t) for t in data.values())
 
 
-def floor_postgres(db: Database, rows: dict[str, Path]) -> tuple[float, int]:
-    """COPY of the same rows into the same tables, one transaction."""
+def floor_postgres(db: Database, rows: dict[str, Path], months: list) -> tuple[float, int]:
+    """COPY of the same rows into the same tables, one transaction; the month partitions the
+    project's load made are made first, in the same transaction and on the clock."""
     url = db.url.replace("postgresql+psycopg://", "postgresql://")
     count = 0
     with psycopg.connect(url) as conn:
         started = time.perf_counter()
         with conn.cursor() as cursor:
+            for month in months:
+                for statement in partition_statements(month):
+                    cursor.execute(statement)
             for table, path in rows.items():
                 with open(path, "rb") as handle, cursor.copy(f"COPY {table} FROM STDIN") as copy:
                     while block := handle.read(1 << 20):
@@ -238,9 +274,12 @@ def kpi_timings(url: str) -> dict:
     return {"kpi_ms": statistics.median(times), "kpi_max_ms": max(times), "kpi_cmd_s": command}
 
 
-def measure(kind: str, customers: list[Path], payments: list[Path], label: str, incremental: bool) -> dict:
-    """One round on a fresh database: project load, KPI; with `incremental`, the floor and one more month."""
-    with fresh_database(kind, label) as db:
+def measure(
+    variant: str, customers: list[Path], payments: list[Path], label: str, incremental: bool, floor: bool
+) -> dict:
+    """One round on a fresh database: project load, KPI; with `incremental`, the floor (unless not
+    `floor`), one more month and that month sent again."""
+    with fresh_database(variant, label) as db:
         PEAKS_MB.clear()
         CPU_S.clear()
         entry = {
@@ -249,42 +288,58 @@ def measure(kind: str, customers: list[Path], payments: list[Path], label: str, 
             "peak_mb": max(PEAKS_MB),
         }
         entry.update(kpi_timings(db.url))
-        rows = export_rows(db) if incremental else None
-    if incremental:
+        rows, months = export_rows(db) if incremental and floor else (None, None)
+    if incremental and floor:
         # The floor runs in a fresh process: it holds every row in memory, and a large parent
         # would inflate the peak memory Linux reports for the commands started after it.
         spawn = multiprocessing.get_context("spawn")
         with (
-            fresh_database(kind, f"floor{label}") as floor_db,
+            fresh_database(variant, f"floor{label}") as floor_db,
             ProcessPoolExecutor(1, mp_context=spawn) as pool,
         ):
-            floor = floor_sqlite if kind == "sqlite" else floor_postgres
-            entry["floor_s"], entry["rows"] = pool.submit(floor, floor_db, rows).result()
-        with fresh_database(kind, f"inc{label}") as inc_db:
+            floor_of = floor_sqlite if floor_db.kind == "sqlite" else floor_postgres
+            entry["floor_s"], entry["rows"] = pool.submit(floor_of, floor_db, rows, months).result()
+    if incremental:
+        with fresh_database(variant, f"inc{label}") as inc_db:
             project_load(inc_db, customers, payments[:-1])
             entry["month_s"] = run_cli(["load", "payments", "--quiet", str(payments[-1])], inc_db.url)
+            entry["resent_s"] = run_cli(
+                ["load", "payments", "--quiet", str(resent(payments[-1]))], inc_db.url
+            )
     return entry
 
 
-def bench_scale(scale: float, kinds: list[str], incremental: bool, repeat: int) -> None:
+def resent(path: Path) -> Path:
+    """The same payments in other bytes (rows in reverse order), so the load is not skipped as a
+    copy: every row is an update, through staging."""
+    copy = OUT / f"resent_{path.name}"
+    lines = path.read_bytes().splitlines(keepends=True)
+    copy.write_bytes(b"".join([lines[0], *reversed(lines[1:])]))
+    return copy
+
+
+def bench_scale(
+    scale: float, variants: list[str], incremental: bool, repeat: int, floor: bool = True
+) -> None:
     customers, payments = generate(scale)
     size_mb = sum(p.stat().st_size for p in customers + payments) / 1e6
     print(
         f"\n=== scale {scale:g}: {len(customers)} customer files, {len(payments)} payment files, {size_mb:,.0f} MB ==="
     )
-    report = {kind: [] for kind in kinds}
+    report = {variant: [] for variant in variants}
     for round_number in range(repeat):
-        for kind in kinds:
-            entry = measure(kind, customers, payments, f"x{scale:g}", incremental)
-            if incremental:
+        for variant in variants:
+            entry = measure(variant, customers, payments, f"x{scale:g}", incremental, floor)
+            if "floor_s" in entry:
                 entry["ratio"] = entry["load_s"] / entry["floor_s"]
+            if incremental:
                 entry["month_share"] = entry["month_s"] / entry["load_s"]
-            report[kind].append(entry)
+            report[variant].append(entry)
             print(
-                f"{kind} #{round_number + 1}: " + ", ".join(f"{k} {v:,.2f}" for k, v in entry.items()),
+                f"{variant} #{round_number + 1}: " + ", ".join(f"{k} {v:,.2f}" for k, v in entry.items()),
                 flush=True,
             )
-    _print(report, incremental)
+    _print(report, incremental and floor)
 
 
 ROWS = [
@@ -295,6 +350,7 @@ ROWS = [
     ("rows loaded", "rows", "{:,.0f}"),
     ("one more month (s)", "month_s", "{:.1f}"),
     ("  as share of a full reload", "month_share", "{:.0%}"),
+    ("the same month sent again: all updates (s)", "resent_s", "{:.1f}"),
     ("peak memory of a load command, helper included (MB)", "peak_mb", "{:,.0f}"),
     ("kpi() in process, all offices, median of 7 days (ms)", "kpi_ms", "{:.1f}"),
     ("kpi() in process, all offices, slowest day (ms)", "kpi_max_ms", "{:.1f}"),
@@ -329,15 +385,25 @@ def main() -> None:
         "--ten-x", action=argparse.BooleanOptionalAction, default=True, help="also KPI at 10x"
     )
     parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument(
+        "--one-table",
+        action="store_true",
+        help="PostgreSQL also with payments in one table (revision 0010), beside payments by month",
+    )
+    parser.add_argument(
+        "--floor", action=argparse.BooleanOptionalAction, default=True, help="the driver floor and ratio"
+    )
     parser.add_argument("--only-ten-x", action="store_true", help="skip the 1x load/floor comparison")
     parser.add_argument("--repeat", type=int, default=1, help="rounds of the 1x comparison (ranges shown)")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
-    kinds = args.databases.split(",")
+    variants = args.databases.split(",")
+    if args.one_table and "postgresql" in variants:
+        variants.insert(variants.index("postgresql") + 1, "postgresql" + ONE_TABLE)
     if not args.only_ten_x:
-        bench_scale(args.scale, kinds, incremental=True, repeat=args.repeat)
+        bench_scale(args.scale, variants, incremental=True, repeat=args.repeat, floor=args.floor)
     if args.ten_x or args.only_ten_x:
-        bench_scale(args.scale * 10, kinds, incremental=False, repeat=1)
+        bench_scale(args.scale * 10, variants, incremental=False, repeat=1)
 
 
 if __name__ == "__main__":

@@ -32,12 +32,14 @@ from etl.validate import quarantine_records
 from warehouse.bulk import bulk_insert, fetch_frame, insert_if_new, iso_dates
 from warehouse.days import from_epoch, iso_days
 from warehouse.db import writing
+from warehouse.partitions import MonthPartitions, payment_layout
 from warehouse.quality import attribute_runs, customer_offices
 from warehouse.schema import (
     channel_names,
     communes,
     load_runs,
     offices,
+    payment_ids,
     quarantine,
 )
 from warehouse.snapshots import mark_dirty, refresh_snapshots
@@ -49,6 +51,8 @@ ID_SAMPLE = 1000  # payment ids probed per chunk before trying the direct insert
 ID_TAKEN = "payment_id: " + t("q_id_taken", "en")
 
 PAYMENT_COLUMNS = PAYMENTS.stored
+# what payment_ids holds of a payment (payment_id first: its key), and what staging_known finds of it
+ID_COLUMNS = [column.name for column in payment_ids.columns]
 CUSTOMER_COLUMNS = CUSTOMERS.stored
 
 
@@ -429,9 +433,18 @@ class _FileLoader:
 
 
 class _PaymentLoader(_FileLoader):
+    """Payments: written straight when their ids are new, else replaced through a staging table.
+
+    Which table holds the ids (and so tells a re-sent id and its owner) depends on the layout:
+    payments itself (SQLite, or PostgreSQL before migration 0010), or payment_ids beside payments
+    partitioned by month. The steps are the same on every layout.
+    """
+
     def prepare(self) -> None:
         self.channel_ids = dict(self.conn.execute(select(channel_names.c.raw_text, channel_names.c.id)).all())
         self.loaded_frames: list[pd.DataFrame] = []
+        self.layout = payment_layout(self.conn)
+        self.partitions = MonthPartitions(self.conn, self.layout)
 
     def finish(self) -> None:
         self.result.recent = pd.concat(self.loaded_frames, ignore_index=True) if self.loaded_frames else None
@@ -441,6 +454,7 @@ class _PaymentLoader(_FileLoader):
         channel_ids = self._channel_name_ids(chunk.channels)[rows["channel_code"].to_numpy()]
         days = rows["day"].to_numpy()
         self.note_day(from_epoch(days.min()))
+        self.partitions.make_room(days)
         stored = {"paid_at": iso_days(days), "channel_name_id": channel_ids, "load_run_id": self.run_id}
         frame = pd.DataFrame({c: stored[c] if c in stored else rows[c].to_numpy() for c in PAYMENT_COLUMNS})
         replaced, earliest_old, taken = self._upsert(frame, rows["row_number"].to_numpy())
@@ -477,42 +491,85 @@ class _PaymentLoader(_FileLoader):
 
         A chunk of new ids (the usual monthly file) goes straight in: executemany or COPY, as fast
         as the driver allows. A chunk with known ids, or one the sampled guess got wrong (the
-        direct insert fails on the unique key and is undone), is staged and merged.
+        direct insert fails on the unique key of the ids and is undone), is staged and merged.
         """
         shared = frame["payment_id"].duplicated().any()  # an id given to two customers in the chunk
-        if not shared and _insert_if_all_new(self.conn, "payments", "payment_id", frame):
+        if not shared and self._insert_if_all_new(frame):
             return 0, None, np.zeros(len(frame), dtype=bool)
         return self._merge_through_staging(frame, lines)
+
+    def _insert_if_all_new(self, frame: pd.DataFrame) -> bool:
+        """The chunk written straight if none of its ids is known: first its ids, into the table whose
+        key is payment_id (a known one undoes that insert alone), then, beside payment_ids, the rows."""
+        ids = self.layout.id_table
+        if not _insert_if_all_new(self.conn, ids, "payment_id", self._id_rows(frame)):
+            return False
+        if ids != "payments":
+            bulk_insert(self.conn, "payments", frame)
+        return True
+
+    def _id_rows(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """What the id table holds of these payments: all of them, or payment_ids' columns."""
+        return frame if self.layout.id_table == "payments" else frame[ID_COLUMNS]
 
     def _merge_through_staging(
         self, frame: pd.DataFrame, lines: np.ndarray
     ) -> tuple[int, object, np.ndarray]:
-        """Upsert of a chunk whose ids may exist: stage it, set aside ids that belong to another
-        customer, count the replaced rows and their old days, merge."""
+        """Upsert of a chunk whose ids may exist: stage it, find the stored ids among it (one join
+        with the id table), set aside ids that belong to another customer, delete the rows the
+        staged ones replace (wherever their old day put them), insert."""
         self.stage("staging_payments", "payments", PAYMENT_COLUMNS, frame)
+        self._find_known()
         taken = self._taken(frame)
         if taken.any():
             self._quarantine_lines(lines[taken], "payment_id", ID_TAKEN)
             self.stage("staging_payments", "payments", PAYMENT_COLUMNS, frame[~taken])
-        replaced, earliest_old = self.conn.execute(
-            text(
-                "SELECT COUNT(*), MIN(p.paid_at) FROM staging_payments s "
-                "JOIN payments p ON p.payment_id = s.payment_id"
+            self.conn.exec_driver_sql(
+                "DELETE FROM staging_known WHERE payment_id NOT IN (SELECT payment_id FROM staging_payments)"
             )
+        replaced, earliest_old, latest_old = self.conn.execute(
+            text("SELECT COUNT(*), MIN(paid_at), MAX(paid_at) FROM staging_known")
         ).one()
-        self.merge_staged("staging_payments", "payments", PAYMENT_COLUMNS)
+        if replaced:
+            # by payments' own key, within the old days' months (the others are not even looked at)
+            key = ", ".join(self.layout.key)
+            self.conn.execute(
+                text(
+                    f"DELETE FROM payments WHERE paid_at BETWEEN :first AND :last "
+                    f"AND ({key}) IN (SELECT {key} FROM staging_known)"
+                ),
+                {"first": earliest_old, "last": latest_old},
+            )
+        columns = ", ".join(PAYMENT_COLUMNS)
+        self.conn.exec_driver_sql(f"INSERT INTO payments ({columns}) SELECT {columns} FROM staging_payments")
+        if self.layout.id_table != "payments":  # new ids added, a moved payment's day updated
+            self.conn.exec_driver_sql(
+                "INSERT INTO payment_ids (payment_id, customer_key, paid_at) "
+                "SELECT s.payment_id, s.customer_key, s.paid_at FROM staging_payments s "
+                "LEFT JOIN staging_known k ON k.payment_id = s.payment_id "
+                "WHERE k.payment_id IS NULL OR k.paid_at <> s.paid_at "
+                "ON CONFLICT (payment_id) DO UPDATE SET paid_at = excluded.paid_at"
+            )
         return replaced, earliest_old, taken
+
+    def _find_known(self) -> None:
+        """staging_known: id, owner and day of each staged id the warehouse holds."""
+        columns = ", ".join(ID_COLUMNS)
+        if "staging_known" not in self.staging:
+            self.conn.exec_driver_sql("DROP TABLE IF EXISTS staging_known")
+            self.conn.exec_driver_sql(
+                f"CREATE TEMPORARY TABLE staging_known AS SELECT {columns} FROM payments WHERE 1 = 0"
+            )
+            self.staging.add("staging_known")
+        self.conn.exec_driver_sql("DELETE FROM staging_known")
+        self.conn.exec_driver_sql(
+            f"INSERT INTO staging_known ({columns}) SELECT {columns} FROM {self.layout.id_table} "
+            "WHERE payment_id IN (SELECT payment_id FROM staging_payments)"
+        )
 
     def _taken(self, staged: pd.DataFrame) -> np.ndarray:
         """Rows whose id belongs to another customer: the one it is stored with, else the first in the chunk."""
-        stored = dict(
-            self.conn.execute(
-                text(
-                    "SELECT DISTINCT s.payment_id, p.customer_key FROM staging_payments s "
-                    "JOIN payments p ON p.payment_id = s.payment_id"
-                )
-            ).all()
-        )
+        stored = dict(self.conn.execute(text("SELECT payment_id, customer_key FROM staging_known")).all())
         first = staged.groupby("payment_id", sort=False)["customer_key"].transform("first")
         owner = staged["payment_id"].map(stored).fillna(first)
         return (staged["customer_key"] != owner).to_numpy()

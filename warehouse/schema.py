@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -96,6 +98,10 @@ channel_names = Table(
     Column("key", String(200), nullable=False, index=True),  # joins channels.key at query time
 )
 
+# SQLite: one table keyed by payment_id. PostgreSQL (migration 0011): range-partitioned by month
+# of paid_at (payments_2025_02 holds February 2025; loads add the months they need, see
+# warehouse.partitions), keyed by PAYMENTS_POSTGRES_KEY, and payment_ids holds the global
+# uniqueness of payment_id that a partitioned, distributable key cannot.
 payments = Table(
     "payments",
     metadata,
@@ -108,7 +114,29 @@ payments = Table(
     Column("load_run_id", Integer, nullable=False),
     # Only the date index: one on customer_key would be filled in random order and triples the
     # cost of a monthly load (measured: 3.3 s vs 8.8 s per 273k rows); readers scan by date.
-    Index("ix_payments_paid_at", "paid_at"),
+    # PostgreSQL has none: its readers' date ranges prune to whole months instead.
+    Index("ix_payments_paid_at", "paid_at", info={"databases": ("sqlite",)}),
+)
+
+# PostgreSQL's primary key of payments. It holds the customer (Citus: the distribution column) and
+# the partition key (every unique key of a partitioned table must), and serves one lookup: a
+# replaced row deleted by its full key, found in payment_ids. The id leads, as in payment_ids: a
+# month's ids arrive in order (etl/payment_ids.py), so the index fills at its right edge; led by
+# the customer it filled in random order, 3-4x slower (measured: 2.7 M rows into one month's
+# partition, 6 s against 19-26 s). No reader looks payments up by customer: they scan by date.
+PAYMENTS_POSTGRES_KEY = ("payment_id", "customer_key", "paid_at")
+PAYMENTS_PARTITION_KEY = "paid_at"
+PAYMENT_PARTITION = re.compile(r"payments_(\d{4})_(\d{2})")  # the month partition's name: payments_2025_02
+
+# PostgreSQL only: who owns each payment_id and the day its payment is stored under (so a re-sent
+# id finds its row in the right month). Written in the same transaction as payments.
+payment_ids = Table(
+    "payment_ids",
+    metadata,
+    Column("payment_id", String(64), primary_key=True),
+    Column("customer_key", Integer, nullable=False),
+    Column("paid_at", Date, nullable=False),
+    info={"databases": ("postgresql",)},
 )
 
 quarantine = Table(
@@ -340,3 +368,26 @@ audit_log = Table(
     Column("rows", Integer),
     Column("detail", Text),  # JSON
 )
+
+
+# How the PostgreSQL tables would spread over a Citus cluster: the distribution column of each
+# distributed table (each of its unique keys must hold it), and the small tables copied to every
+# node. payment_ids is spread by payment_id, its own key, so an id's owner is one lookup away.
+DISTRIBUTION_COLUMNS = {
+    "payments": "customer_key",
+    "payment_ids": "payment_id",
+    "customer_status_changes": "customer_key",
+}
+REFERENCE_TABLES = ("offices", "channels", "channel_names")
+
+
+def made_on(dialect: str):
+    """Alembic's include_object for `dialect`: the declared objects the migrations create there, and
+    no monthly partitions of payments (they are payments, not tables of their own)."""
+
+    def include(obj, name, type_, reflected, compare_to) -> bool:
+        if type_ == "table" and reflected and compare_to is None and PAYMENT_PARTITION.fullmatch(name):
+            return False
+        return dialect in obj.info.get("databases", (dialect,))
+
+    return include

@@ -105,16 +105,11 @@ def rebuild_from(conn: Connection, since: dt.date | None, recent: pd.DataFrame |
     people["start_day"] = people["start_day"].astype("int64")
     people = people.set_index("customer_key")
 
-    where = "" if m is None else " WHERE paid_at >= :since"
+    where = "" if m is None else " WHERE day >= :since"  # of the tables rewritten from `since` on
     params = {} if m is None else {"since": since}
-    paid = _recent_if_complete(conn, recent, m, where, params)
+    paid = _recent_if_complete(conn, recent, m, since)
     if paid is None:
-        paid = fetch_frame(
-            conn,
-            f"SELECT customer_key, {epoch_day_sql(conn, 'paid_at')} AS day, channel_name_id, amount "
-            f"FROM payments{where}",
-            params,
-        )
+        paid = fetch_frame(conn, paid_since_sql(conn, since), params)
     paid["cashless"] = cashless_by_channel[paid["channel_name_id"].to_numpy(dtype=np.int64)]
 
     # the status on the day the week and month ranges ending from `since` on start, and the changes
@@ -133,7 +128,7 @@ def rebuild_from(conn: Connection, since: dt.date | None, recent: pd.DataFrame |
         m,
     )
 
-    conn.execute(text(f"DELETE FROM customer_status_changes{where.replace('paid_at', 'day')}"), params)
+    conn.execute(text(f"DELETE FROM customer_status_changes{where}"), params)
     bulk_insert(
         conn,
         "customer_status_changes",
@@ -173,7 +168,7 @@ def rebuild_from(conn: Connection, since: dt.date | None, recent: pd.DataFrame |
     group = channel_flows.pop("group").to_numpy()
     channel_flows.insert(0, "office_code", office_codes.take(group // CHANNELS_PER_OFFICE))
     channel_flows.insert(2, "channel_name_id", group % CHANNELS_PER_OFFICE)
-    conn.execute(text(f"DELETE FROM snapshot_channel_day{where.replace('paid_at', 'day')}"), params)
+    conn.execute(text(f"DELETE FROM snapshot_channel_day{where}"), params)
     channel_flows["day"] = iso_days(channel_flows["day"])
     bulk_insert(
         conn,
@@ -248,12 +243,28 @@ def _sums(slots: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
     return out
 
 
-def _recent_if_complete(conn, recent, m, where, params) -> pd.DataFrame | None:
-    """`recent` payments from day m on, if the warehouse holds exactly those from day m on."""
+def paid_since_sql(conn: Connection, since: dt.date | None) -> str:
+    """SQL: the payments a refresh from `since` reads (None: all); bind :since.
+
+    Only `paid_at >= :since` filters payments, so PostgreSQL reads only the months from `since` on.
+    """
+    where = "" if since is None else " WHERE paid_at >= :since"
+    day = epoch_day_sql(conn, "paid_at")
+    return f"SELECT customer_key, {day} AS day, channel_name_id, amount FROM payments{where}"
+
+
+def held_since_sql(since: dt.date | None) -> str:
+    """SQL: how many payments the warehouse holds from `since` on (None: all); bind :since."""
+    return "SELECT COUNT(*) FROM payments" + ("" if since is None else " WHERE paid_at >= :since")
+
+
+def _recent_if_complete(conn, recent, m, since) -> pd.DataFrame | None:
+    """`recent` payments from day m (= `since`) on, if the warehouse holds exactly those from then on."""
     if recent is None:
         return None
     subset = recent if m is None or recent["day"].min() >= m else recent[recent["day"] >= m]
-    held = conn.execute(text(f"SELECT COUNT(*) FROM payments{where}"), params).scalar_one()
+    params = {} if since is None else {"since": since}
+    held = conn.execute(text(held_since_sql(since)), params).scalar_one()
     if held != len(subset):
         log.info(
             "recent payments do not cover the refresh (%s held, %s recent): reading back", held, len(subset)

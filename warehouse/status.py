@@ -139,7 +139,10 @@ def latest_status_sql(conn: Connection, bound: str, among: str | None = None) ->
 
 
 def payment_status_sql(day: str) -> str:
-    """SQL: each customer's flag at the end of `day` straight from payments (the reference's slow path)."""
+    """SQL: each customer's flag at the end of `day` straight from payments (the reference's slow path).
+
+    Both reads of payments say `paid_at <= day`, so PostgreSQL skips the months after it.
+    """
     return f"""
     SELECT p.customer_key,
            MAX(CASE WHEN ch.is_cashless THEN 1 ELSE 0 END) AS cashless
@@ -149,5 +152,6 @@ def payment_status_sql(day: str) -> str:
       ON last.customer_key = p.customer_key AND last.paid_at = p.paid_at
     JOIN channel_names n ON n.id = p.channel_name_id
     LEFT JOIN channels ch ON ch.key = n.key
+    WHERE p.paid_at <= {day}
     GROUP BY p.customer_key
 """

@@ -3,7 +3,7 @@
 from alembic import context
 
 from warehouse.db import make_engine
-from warehouse.schema import metadata
+from warehouse.schema import made_on, metadata
 
 config = context.config
 
@@ -13,6 +13,7 @@ def run_migrations(connection) -> None:
         connection=connection,
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
+        include_object=made_on(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()
