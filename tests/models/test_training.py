@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,46 @@ def test_score_distribution_is_office_scoped(trained):
     assert (summary[["high", "medium", "low"]].sum(axis=1) == summary["households"]).all()
     assert summary[["high", "medium", "low"]].sum().to_dict() == done["bands"]
     assert list(mine["office_code"]) == ["PA1102"]
+
+
+# What the model said on the small province before the speed work (issue 15): a change to reading,
+# features, fitting or reasons that moves a score or a reason shows here. If a change is meant to move
+# them, say so in the commit and take the new figures from this test's failure.
+GOLDEN_BACKTEST = {"roc_auc": 0.755381, "pr_auc": 0.947041, "brier": 0.088928, "top_decile_lift": 1.1055}
+GOLDEN_HOUSEHOLDS = {
+    "PA11010000001": (0.8574195280706588, "mean_days_late_high", "counter_share_6m_high", "bill_level_low"),
+    "PA11020000435": (0.9576540409111685, "no_phone", "counter_share_6m_high", "office_slow"),
+    "PA11040000388": (0.840921218204309, "office_slow", "counter_share_6m_high", "contract_months_high"),
+    "PA11060000263": (0.9636995312348651, "office_slow", "mean_days_late_high", "bill_level_low"),
+}
+GOLDEN_FIRST_REASONS = {
+    "no_phone": 462, "office_slow": 315, "collector_share_6m_high": 205, "mean_days_late_high": 117,
+    "bill_level_low": 86, "counter_share_6m_high": 72, "mean_days_late_low": 6, "bill_level_high": 3,
+    "commune_cashless_rate_low": 3, "contract_months_low": 1,
+}  # fmt: skip
+# sha256 of "customer_id:reason_1:reason_2:reason_3" lines (empty for none), households in customer_id order
+GOLDEN_REASONS_SHA256 = "d2003f581cfa272ddf653381d8681d7404b0a689740aafbf1548e04bfdc2412f"
+
+
+def test_scores_and_reasons_of_the_small_province_are_unchanged(trained):
+    engine, run, _ = trained
+    model = run["report"]["backtest"]["model"]
+    assert {k: round(model[k], 6) for k in GOLDEN_BACKTEST} == GOLDEN_BACKTEST
+    with engine.connect() as conn:
+        rows = fetch_frame(
+            conn,
+            "SELECT c.customer_id, s.score, s.reason_1, s.reason_2, s.reason_3 FROM scores s "
+            "JOIN customers c ON c.customer_key = s.customer_key ORDER BY c.customer_id",
+        )
+    rows["score"] = rows["score"].astype(float)
+    assert len(rows) == 1277 and rows["score"].sum() == pytest.approx(1107.8866315203757, abs=1e-9)
+    for customer_id, (score, *reasons) in GOLDEN_HOUSEHOLDS.items():
+        row = rows[rows["customer_id"] == customer_id].iloc[0]
+        assert row["score"] == pytest.approx(score, abs=1e-12)
+        assert [row["reason_1"], row["reason_2"], row["reason_3"]] == reasons
+    assert rows["reason_1"].value_counts().to_dict() == GOLDEN_FIRST_REASONS
+    lines = "\n".join(
+        ":".join(r if isinstance(r, str) else "" for r in row)
+        for row in rows.drop(columns="score").itertuples(index=False)
+    )
+    assert hashlib.sha256(lines.encode()).hexdigest() == GOLDEN_REASONS_SHA256
