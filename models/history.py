@@ -49,7 +49,8 @@ class History:
     changes: pd.DataFrame
 
     def __post_init__(self) -> None:
-        if not self.payments["day"].is_monotonic_increasing:
+        days = self.payments["day"].to_numpy()
+        if (days[1:] < days[:-1]).any():
             ordered = self.payments.sort_values("day", kind="stable", ignore_index=True)
             object.__setattr__(self, "payments", ordered)
 
@@ -58,7 +59,9 @@ class History:
 
         Contract ends after `day` are forgotten too (a contract still running at `day` has no known end).
         """
-        people = self.customers[self.customers["start_day"] <= day]
+        people = self.customers
+        if (people["start_day"] > day).any():
+            people = people[people["start_day"] <= day]
         people = people.assign(end_day=people["end_day"].where(people["end_day"] <= day, NO_END))
         return replace(
             self,
