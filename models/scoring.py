@@ -8,7 +8,7 @@ from sklearn.pipeline import Pipeline
 
 from cashless.settings import ModelSettings
 from models.features import FEATURES
-from models.reasons import feature_effects, reason_codes, reason_text, top_reasons
+from models.reasons import reason_codes, reason_text, scores_and_effects, top_reasons
 
 BANDS = ("low", "medium", "high")
 
@@ -33,8 +33,7 @@ def score_households(
     if features.empty:
         columns = ["score", "risk_band", "reason_1", "reason_2", "reason_3", "reasons_vi", "reasons_en"]
         return pd.DataFrame(columns=columns, index=features.index)
-    score = pipeline.predict_proba(features[list(FEATURES)])[:, 1]
-    effects = feature_effects(pipeline, features, references, reason_features)
+    score, effects = scores_and_effects(pipeline, features, references, reason_features)
     reasons = top_reasons(effects, reason_codes(features, references), settings.reason_min_effect)
     frame = pd.DataFrame(
         {"score": score, "risk_band": risk_bands(score, settings.risk_band_cutoffs)}, index=features.index
