@@ -80,7 +80,8 @@ def scored_keys(customers: pd.DataFrame, changes: pd.DataFrame, cutoff: dt.date)
 def build_features(history: History, cutoff: dt.date, settings: ModelSettings) -> pd.DataFrame:
     """One row per customer active and not cashless at the end of `cutoff`, indexed by customer_key.
 
-    Columns: FEATURES, plus commune_id for grouping. Only data up to `cutoff` is read.
+    Columns: FEATURES, plus commune_id for grouping. Only data up to `cutoff` is read; only the
+    history's payers get a row (their payments are the ones read).
     """
     day = epoch(cutoff)
     known = history.until(day)
@@ -88,6 +89,8 @@ def build_features(history: History, cutoff: dt.date, settings: ModelSettings) -
     active = _active(customers, day).to_numpy()
     flag = _flags(known.changes, day, customers["customer_key"].to_numpy())
     scored = active & (flag == 0)  # the households of scored_keys, in the same order
+    if known.payers is not None:
+        scored &= np.isin(customers["customer_key"].to_numpy(), known.payers)
     frame = customers.loc[scored, ["customer_key", "office_code", "commune_id", "customer_type", "has_phone"]]
     frame = frame.set_index("customer_key")
     keys = frame.index.to_numpy()

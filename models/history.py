@@ -42,11 +42,14 @@ class History:
     payments: customer_key, day, bill_period (YYYYMM), amount, category (index in CATEGORIES), cashless,
     in day order (a history built unsorted is sorted here), so a cut-off or a window is a slice
     changes: customer_key, day, cashless (the day-level flag changes; see warehouse.snapshots)
+    payers: the customers whose payments were read (None: every customer's); features are only
+    computed for them
     """
 
     customers: pd.DataFrame
     payments: pd.DataFrame
     changes: pd.DataFrame
+    payers: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         days = self.payments["day"].to_numpy()
@@ -86,13 +89,15 @@ def read_history(
 
     Training needs labels up to the last day but features only up to the last cut-off, hence two
     ends. `payments_of(customers, changes)`, if given, names the only customers whose payments are
-    needed (scoring reads those of the households it scores, a quarter of all).
+    needed (scoring reads those of the households it scores, a quarter of all; training on a large
+    province a sample), or None for everyone's.
     """
     customers = read_customers(conn)
     changes = read_changes(conn, until)
     keys = None if payments_of is None else payments_of(customers, changes)
+    keys = None if keys is None else np.asarray(keys, dtype=np.int64)
     payments = read_payments(conn, payments_from, payments_until or until, keys)
-    return History(customers=customers, payments=payments, changes=changes)
+    return History(customers=customers, payments=payments, changes=changes, payers=keys)
 
 
 def read_changes(conn: Connection, until: dt.date) -> pd.DataFrame:
@@ -156,7 +161,7 @@ def read_payments(
     if keys is not None:
         # a temporary table of the keys, joined: the scan stays on the date index, fewer rows come back
         conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {KEYS_TABLE} (customer_key INTEGER PRIMARY KEY)")
-        bulk_insert(conn, KEYS_TABLE, pd.DataFrame({"customer_key": np.asarray(keys, dtype=np.int64)}))
+        bulk_insert(conn, KEYS_TABLE, pd.DataFrame({"customer_key": keys}))
         source += f" JOIN {KEYS_TABLE} k ON k.customer_key = p.customer_key"
     sql = f"SELECT {_pack_sql(conn, who)}, {_pack_sql(conn, what)} FROM {source} WHERE {where}"
     try:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from cashless.settings import ModelSettings
 from cashless.texts import REASONS
 from etl.load import load_files
 from etl.synthetic import HEADLINE_DAY, generate_province
@@ -157,3 +159,24 @@ def test_scores_and_reasons_of_the_small_province_are_unchanged(trained):
         for row in rows.drop(columns="score").itertuples(index=False)
     )
     assert hashlib.sha256(lines.encode()).hexdigest() == GOLDEN_REASONS_SHA256
+
+
+def test_a_large_province_learns_from_a_seeded_sample_of_its_customers(province_files, tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'w.db'}")
+    upgrade(engine)
+    load_files(engine, "customers", province_files.customers)
+    load_files(engine, "payments", province_files.payments)
+    settings = replace(
+        ModelSettings(), training_customers=4_000
+    )  # min_samples_leaf needs a few thousand rows
+    first = train_and_store(engine, operator(), settings, folder=tmp_path / "models")
+    again = train_and_store(engine, operator(), settings, folder=tmp_path / "models")
+    report = first["report"]
+    assert report["customers"]["learnt_from"] == 4_000 < report["customers"]["of"]
+    assert report["evaluation_rows"] < 0.5 * report["customers"]["learnt_from"]
+    assert report["backtest"] == again["report"]["backtest"]  # the same sample, the same model
+    assert report["backtest"]["model"]["roc_auc"] > report["backtest"]["never_cashless"]["roc_auc"]
+    done = score_and_store(engine, operator())  # scoring is never sampled: every household
+    with engine.connect() as conn:
+        province = metrics.kpi(conn, HEADLINE_DAY, by="province").iloc[0]
+    assert done["households"] == province["active_customers"] - province["cashless_customers"]
