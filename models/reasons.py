@@ -10,6 +10,8 @@ carry the same fact (never paid cashless) are merged under one reason.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
@@ -72,11 +74,11 @@ def scores_and_effects(
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """The pipeline's score of each household and the effects of feature_effects, in one pass.
 
-    A household changed in one feature only reaches another leaf in the trees that split on that
-    feature: those trees are run again on the changed copies (only of households whose value
-    differs from the reference), and every other tree's leaf is the one the household already has.
-    The raw score is summed tree by tree in the model's own order, so scores and effects are exactly
-    what predict_proba gives on the changed copies, at about a third of the trees.
+    A household changed in one feature can only reach another leaf in a tree whose path for the
+    household splits on that feature: only those (household, tree) pairs are run again, every other
+    leaf is the one the household already has. The raw score is summed tree by tree in the model's
+    own order, so scores and effects are exactly what predict_proba gives on each changed copy
+    (tests/models/test_reasons.py checks it), at about a sixth of the tree evaluations.
     """
     columns, model = pipeline[:-1], pipeline[-1]
     encoded = columns.transform(features[list(FEATURES)])
@@ -93,53 +95,95 @@ def scores_and_effects(
         score[rows] = trees.probability(leaves)
         for k, feature in enumerate(candidates):
             j = position[feature]
-            differs = np.flatnonzero(
-                ~(encoded[rows, j] == reference[j])
-            )  # NaN (missing) differs from any value
-            changed = block[differs]
-            changed[:, j] = reference[j]
-            effects[start + differs, k] = score[start + differs] - trees.probability(
-                leaves[:, differs], changed, j
-            )
+            differs = ~(encoded[rows, j] == reference[j])  # NaN (missing) differs from any value
+            moved, changed = trees.moved(block, leaves, differs, j, reference[j])
+            if len(moved):
+                effects[start + moved, k] = score[start + moved] - trees.probability(changed)
     return score, pd.DataFrame(effects, index=features.index, columns=list(candidates))
 
 
-ROWS_AT_ONCE = 65_536  # households whose leaves (one float per tree) are held at once
+ROWS_AT_ONCE = 65_536  # households whose leaves (one per tree) are held at once
 
 
 class _Trees:
     """The fitted HistGradientBoostingClassifier tree by tree (scikit-learn internals, pinned version).
 
-    prepare: the model's own input checks and category encoding; leaves: each tree's leaf value per
-    row; probability: the model's sum and link, with the trees that split on feature `j` run again on
-    `changed` rows. A scikit-learn upgrade that moves these shows in tests/models/test_reasons.py.
+    Each tree is also copied with its leaves holding their own node number, so that running it
+    tells which leaf a row reaches. prepare: the model's own input checks and category encoding;
+    leaves: each tree's leaf per row; probability: the model's sum of leaf values and its link.
+    A scikit-learn upgrade that moves these shows in tests/models/test_reasons.py.
     """
 
     def __init__(self, model) -> None:
         from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 
         self.model = model
-        self.trees = [tree for (tree,) in model._predictors]  # one tree per iteration (binary)
-        self.splits_on = [
-            set(tree.nodes["feature_idx"][tree.nodes["is_leaf"] == 0].tolist()) for tree in self.trees
-        ]
+        self.values, self.finders = [], []
+        self.paths: dict[
+            int, list[tuple[int, np.ndarray]]
+        ] = {}  # feature -> (tree, nodes whose path tests it)
+        for t, (tree,) in enumerate(model._predictors):  # one tree per iteration (binary)
+            self.values.append(tree.nodes["value"].copy())
+            finder = copy.copy(tree)
+            finder.nodes = tree.nodes.copy()
+            finder.nodes["value"] = np.arange(len(tree.nodes))
+            self.finders.append(finder)
+            on_path = _features_on_path(tree.nodes, model.n_features_in_)
+            for j in np.flatnonzero(on_path.any(axis=0)):
+                self.paths.setdefault(int(j), []).append((t, on_path[:, j]))
         self.bitsets, self.feature_map = model._bin_mapper.make_known_categories_bitsets()
         self.threads = _openmp_effective_n_threads()
 
     def prepare(self, encoded: np.ndarray) -> np.ndarray:
         return self.model._preprocess_X(encoded, reset=False)
 
-    def _leaf(self, tree, rows: np.ndarray) -> np.ndarray:
-        return tree.predict(rows, self.bitsets, self.feature_map, self.threads)
+    def _leaf(self, t: int, rows: np.ndarray) -> np.ndarray:
+        return self.finders[t].predict(rows, self.bitsets, self.feature_map, self.threads).astype(np.int32)
 
     def leaves(self, rows: np.ndarray) -> np.ndarray:
-        return np.stack([self._leaf(tree, rows) for tree in self.trees])
+        """The leaf (node number) each row reaches in each tree: trees x rows."""
+        return np.stack([self._leaf(t, rows) for t in range(len(self.finders))])
 
-    def probability(self, leaves: np.ndarray, changed: np.ndarray | None = None, j: int = -1) -> np.ndarray:
+    def moved(
+        self, block: np.ndarray, leaves: np.ndarray, differs: np.ndarray, j: int, value: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The rows that reach another leaf somewhere with feature `j` set to `value`, and all their leaves."""
+        moves, hit = [], np.zeros(len(differs), dtype=bool)
+        for t, tested in self.paths.get(j, []):
+            again = np.flatnonzero(differs & tested[leaves[t]])
+            if len(again):
+                changed = block[again]
+                changed[:, j] = value
+                leaf = self._leaf(t, changed)
+                other = leaf != leaves[t, again]
+                moves.append((t, again[other], leaf[other]))
+                hit[again[other]] = True
+        rows = np.flatnonzero(hit)
+        changed, position = leaves[:, rows], np.cumsum(hit) - 1
+        for t, moved_rows, leaf in moves:
+            changed[t, position[moved_rows]] = leaf
+        return rows, changed
+
+    def probability(self, leaves: np.ndarray) -> np.ndarray:
+        """predict_proba's positive class from each tree's leaf, summed in the model's order."""
         raw = np.zeros(leaves.shape[1]) + self.model._baseline_prediction[0]
-        for tree, splits, leaf in zip(self.trees, self.splits_on, leaves):
-            raw += self._leaf(tree, changed) if changed is not None and j in splits else leaf
+        for values, leaf in zip(self.values, leaves):
+            raw += values[leaf]
         return self.model._loss.predict_proba(raw)[:, 1]
+
+
+def _features_on_path(nodes: np.ndarray, n_features: int) -> np.ndarray:
+    """Per node of a tree: which features the splits from the root down to it test (nodes x features)."""
+    on_path = np.zeros((len(nodes), n_features), dtype=bool)
+    stack = [0]
+    while stack:  # a walk over the tree's few nodes
+        node = stack.pop()
+        if not nodes["is_leaf"][node]:
+            for child in (nodes["left"][node], nodes["right"][node]):
+                on_path[child] = on_path[node]
+                on_path[child, nodes["feature_idx"][node]] = True
+                stack.append(child)
+    return on_path
 
 
 def reason_codes(features: pd.DataFrame, references: dict) -> pd.DataFrame:
@@ -192,10 +236,28 @@ def top_reasons(
     the order of the effects' columns.
     """
     ids, vocabulary = pd.factorize(codes[effects.columns].to_numpy(dtype=object).ravel())
-    order = _top_ids(effects.to_numpy(dtype=float), ids.reshape(len(effects), -1), min_effect, top)
-    names = np.append(np.asarray(vocabulary, dtype=object), None)  # -1: no reason
-    columns = [f"reason_{k}" for k in range(1, top + 1)]
-    return pd.DataFrame(names[order], index=effects.index, columns=columns, dtype=object)
+    chosen = _top_ids(effects.to_numpy(dtype=float), ids.reshape(len(effects), -1), min_effect, top)
+    return _named(chosen, np.asarray(vocabulary, dtype=object), effects.index)
+
+
+def explain(
+    effects: pd.DataFrame, features: pd.DataFrame, references: dict, min_effect: float, months: int
+) -> pd.DataFrame:
+    """top_reasons of reason_codes, and their reason_text in Vietnamese and English (reasons_vi,
+    reasons_en), worked out on integer codes: what scoring writes for every household."""
+    ids, vocabulary = _code_ids(features, references, effects.columns)
+    chosen = _top_ids(effects.to_numpy(dtype=float), ids, min_effect, TOP_REASONS)
+    frame = _named(chosen, vocabulary, effects.index)
+    for lang in ("vi", "en"):
+        frame[f"reasons_{lang}"] = _texts(chosen, vocabulary, lang, months, effects.index)
+    return frame
+
+
+def _named(chosen: np.ndarray, vocabulary: np.ndarray, index: pd.Index) -> pd.DataFrame:
+    """reason_1.. columns of code names from integer codes (-1: None)."""
+    names = np.append(vocabulary, None)  # -1 picks the None
+    columns = [f"reason_{k}" for k in range(1, chosen.shape[1] + 1)]
+    return pd.DataFrame(names[chosen], index=index, columns=columns, dtype=object)
 
 
 def _top_ids(effects: np.ndarray, ids: np.ndarray, min_effect: float, top: int) -> np.ndarray:
@@ -219,24 +281,23 @@ def _top_ids(effects: np.ndarray, ids: np.ndarray, min_effect: float, top: int) 
 
 
 def reason_text(codes: pd.DataFrame, lang: str, months: int) -> pd.Series:
-    """The reasons of each row as one line of text ('; '-separated) in `lang`.
-
-    Worked out once per distinct combination of reasons (a few thousand), then spread to the rows.
-    """
-    if codes.empty:
-        return pd.Series("", index=codes.index, dtype=object)
-    words = {code: text(REASONS, code, lang, months=months) for code in REASONS}
+    """The reasons of each row as one line of text ('; '-separated) in `lang`."""
     ids, vocabulary = pd.factorize(codes.to_numpy(dtype=object).ravel())  # None -> -1
-    ids = ids.reshape(codes.shape) + 1
-    combination = np.zeros(len(codes), dtype=np.int64)
+    return _texts(ids.reshape(codes.shape), np.asarray(vocabulary, dtype=object), lang, months, codes.index)
+
+
+def _texts(ids: np.ndarray, vocabulary: np.ndarray, lang: str, months: int, index: pd.Index) -> pd.Series:
+    """reason_text of integer codes (-1: none), worked out once per distinct combination of reasons
+    (a few thousand) and spread to the rows."""
+    if len(ids) == 0:
+        return pd.Series("", index=index, dtype=object)
+    words = {code: text(REASONS, code, lang, months=months) for code in REASONS}
+    combination = np.zeros(len(ids), dtype=np.int64)
     for column in ids.T:  # one integer per combination of reasons
-        combination = combination * (len(vocabulary) + 1) + column
+        combination = combination * (len(vocabulary) + 1) + column + 1
     _, first, rows = np.unique(combination, return_index=True, return_inverse=True)
-    lines = np.array(
-        [
-            "; ".join(words[vocabulary[i - 1]] for i in ids[row] if i and vocabulary[i - 1] in words)
-            for row in first
-        ],
-        dtype=object,
-    )
-    return pd.Series(lines[rows], index=codes.index, dtype=object)
+    lines = [
+        "; ".join(words[vocabulary[i]] for i in ids[row] if i >= 0 and vocabulary[i] in words)
+        for row in first
+    ]
+    return pd.Series(np.array(lines, dtype=object)[rows], index=index, dtype=object)
