@@ -10,14 +10,13 @@ carry the same fact (never paid cashless) are merged under one reason.
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from cashless.texts import REASONS, text
 from models.features import BOOLEAN, CATEGORICAL, FEATURES, NUMERIC
+from models.trees import TreeEnsemble
 
 PAYMENT_FEATURES = {
     "payments_6m",
@@ -74,116 +73,26 @@ def scores_and_effects(
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """The pipeline's score of each household and the effects of feature_effects, in one pass.
 
-    A household changed in one feature can only reach another leaf in a tree whose path for the
-    household splits on that feature: only those (household, tree) pairs are run again, every other
-    leaf is the one the household already has. The raw score is summed tree by tree in the model's
-    own order, so scores and effects are exactly what predict_proba gives on each changed copy
-    (tests/models/test_reasons.py checks it), at about a sixth of the tree evaluations.
+    Exactly what predict_proba gives on the households and on each changed copy, the copies' leaves
+    found by table lookups (models/trees.py) instead of predicting every copy through every tree.
     """
     columns, model = pipeline[:-1], pipeline[-1]
     encoded = columns.transform(features[list(FEATURES)])
-    reference = columns.transform(pd.DataFrame([references])[list(FEATURES)])
+    trees = TreeEnsemble(model, columns.transform(pd.DataFrame([references])[list(FEATURES)])[0])
     position = {name: i for i, name in enumerate(columns.get_feature_names_out())}
-    trees = _Trees(model)
-    reference = trees.prepare(reference)[0]
     score = np.empty(len(encoded))
     effects = np.zeros((len(encoded), len(candidates)))
     for start in range(0, len(encoded), ROWS_AT_ONCE):
-        rows = slice(start, start + ROWS_AT_ONCE)
-        block = trees.prepare(encoded[rows])
-        leaves = trees.leaves(block)
-        score[rows] = trees.probability(leaves)
+        patterns, leaves = trees.leaves(trees.prepare(encoded[start : start + ROWS_AT_ONCE]))
+        score[start : start + len(leaves[0])] = trees.probability(leaves)
         for k, feature in enumerate(candidates):
-            j = position[feature]
-            differs = ~(encoded[rows, j] == reference[j])  # NaN (missing) differs from any value
-            moved, changed = trees.moved(block, leaves, differs, j, reference[j])
+            moved, changed = trees.moved(patterns, leaves, position[feature])
             if len(moved):
                 effects[start + moved, k] = score[start + moved] - trees.probability(changed)
     return score, pd.DataFrame(effects, index=features.index, columns=list(candidates))
 
 
-ROWS_AT_ONCE = 65_536  # households whose leaves (one per tree) are held at once
-
-
-class _Trees:
-    """The fitted HistGradientBoostingClassifier tree by tree (scikit-learn internals, pinned version).
-
-    Each tree is also copied with its leaves holding their own node number, so that running it
-    tells which leaf a row reaches. prepare: the model's own input checks and category encoding;
-    leaves: each tree's leaf per row; probability: the model's sum of leaf values and its link.
-    A scikit-learn upgrade that moves these shows in tests/models/test_reasons.py.
-    """
-
-    def __init__(self, model) -> None:
-        from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
-
-        self.model = model
-        self.values, self.finders = [], []
-        self.paths: dict[
-            int, list[tuple[int, np.ndarray]]
-        ] = {}  # feature -> (tree, nodes whose path tests it)
-        for t, (tree,) in enumerate(model._predictors):  # one tree per iteration (binary)
-            self.values.append(tree.nodes["value"].copy())
-            finder = copy.copy(tree)
-            finder.nodes = tree.nodes.copy()
-            finder.nodes["value"] = np.arange(len(tree.nodes))
-            self.finders.append(finder)
-            on_path = _features_on_path(tree.nodes, model.n_features_in_)
-            for j in np.flatnonzero(on_path.any(axis=0)):
-                self.paths.setdefault(int(j), []).append((t, on_path[:, j]))
-        self.bitsets, self.feature_map = model._bin_mapper.make_known_categories_bitsets()
-        self.threads = _openmp_effective_n_threads()
-
-    def prepare(self, encoded: np.ndarray) -> np.ndarray:
-        return self.model._preprocess_X(encoded, reset=False)
-
-    def _leaf(self, t: int, rows: np.ndarray) -> np.ndarray:
-        return self.finders[t].predict(rows, self.bitsets, self.feature_map, self.threads).astype(np.int32)
-
-    def leaves(self, rows: np.ndarray) -> np.ndarray:
-        """The leaf (node number) each row reaches in each tree: trees x rows."""
-        return np.stack([self._leaf(t, rows) for t in range(len(self.finders))])
-
-    def moved(
-        self, block: np.ndarray, leaves: np.ndarray, differs: np.ndarray, j: int, value: float
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """The rows that reach another leaf somewhere with feature `j` set to `value`, and all their leaves."""
-        moves, hit = [], np.zeros(len(differs), dtype=bool)
-        for t, tested in self.paths.get(j, []):
-            again = np.flatnonzero(differs & tested[leaves[t]])
-            if len(again):
-                changed = block[again]
-                changed[:, j] = value
-                leaf = self._leaf(t, changed)
-                other = leaf != leaves[t, again]
-                moves.append((t, again[other], leaf[other]))
-                hit[again[other]] = True
-        rows = np.flatnonzero(hit)
-        changed, position = leaves[:, rows], np.cumsum(hit) - 1
-        for t, moved_rows, leaf in moves:
-            changed[t, position[moved_rows]] = leaf
-        return rows, changed
-
-    def probability(self, leaves: np.ndarray) -> np.ndarray:
-        """predict_proba's positive class from each tree's leaf, summed in the model's order."""
-        raw = np.zeros(leaves.shape[1]) + self.model._baseline_prediction[0]
-        for values, leaf in zip(self.values, leaves):
-            raw += values[leaf]
-        return self.model._loss.predict_proba(raw)[:, 1]
-
-
-def _features_on_path(nodes: np.ndarray, n_features: int) -> np.ndarray:
-    """Per node of a tree: which features the splits from the root down to it test (nodes x features)."""
-    on_path = np.zeros((len(nodes), n_features), dtype=bool)
-    stack = [0]
-    while stack:  # a walk over the tree's few nodes
-        node = stack.pop()
-        if not nodes["is_leaf"][node]:
-            for child in (nodes["left"][node], nodes["right"][node]):
-                on_path[child] = on_path[node]
-                on_path[child, nodes["feature_idx"][node]] = True
-                stack.append(child)
-    return on_path
+ROWS_AT_ONCE = 65_536  # households whose decisions and leaves (one per tree) are held at once
 
 
 def reason_codes(features: pd.DataFrame, references: dict) -> pd.DataFrame:
