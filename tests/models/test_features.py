@@ -182,14 +182,16 @@ def test_label_is_read_exactly_h_months_later(loaded):
 
 
 def test_reading_only_the_scored_households_payments_changes_no_feature(loaded):
-    """Scoring reads the payments of the households it scores only (through a temporary key table)."""
+    """Scoring reads the payments of the households it scores only (a byte per customer key marks them)."""
     engine, _ = loaded
     with engine.connect() as conn:
         everything = read_history(conn, dt.date(2024, 1, 1), CUTOFF)
         only = read_history(
             conn, dt.date(2024, 1, 1), CUTOFF, payments_of=lambda c, s: scored_keys(c, s, CUTOFF)
         )
-        again = read_history(conn, dt.date(2024, 1, 1), CUTOFF, payments_of=lambda c, s: [])  # table dropped
+        again = read_history(
+            conn, dt.date(2024, 1, 1), CUTOFF, payments_of=lambda c, s: []
+        )  # nobody: no payment
     names = {v: k for k, v in _keys(engine).items()}
     assert sorted({names[k] for k in only.payments["customer_key"]}) == ["K01", "K02", "K03", "K04", "K07"]
     assert len(everything.payments) == 24 and len(again.payments) == 0
