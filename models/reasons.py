@@ -84,11 +84,11 @@ def scores_and_effects(
     effects = np.zeros((len(encoded), len(candidates)))
     for start in range(0, len(encoded), ROWS_AT_ONCE):
         patterns, leaves = trees.leaves(trees.prepare(encoded[start : start + ROWS_AT_ONCE]))
-        score[start : start + len(leaves[0])] = trees.probability(leaves)
+        contributions = trees.contributions(leaves)
+        score[start : start + leaves.shape[1]] = trees.probability(contributions)
         for k, feature in enumerate(candidates):
-            moved, changed = trees.moved(patterns, leaves, position[feature])
-            if len(moved):
-                effects[start + moved, k] = score[start + moved] - trees.probability(changed)
+            moved, changed = trees.changed(patterns, contributions, position[feature])
+            effects[start + moved, k] = score[start + moved] - changed
     return score, pd.DataFrame(effects, index=features.index, columns=list(candidates))
 
 

@@ -43,14 +43,17 @@ class TreeEnsemble:
         self.known, self.feature_map = model._bin_mapper.make_known_categories_bitsets()
         self.reference = self.prepare(reference.reshape(1, -1))
         self.trees = [self._tree(tree) for (tree,) in model._predictors]  # one tree per iteration
-        # per feature: (tree, bits of its splits on the feature, the reference's decisions there)
-        self.on: dict[int, list[tuple[int, int, int]]] = {}
+        # per feature: (tree, pattern -> leaf with the feature at the reference, pattern -> whether
+        # that is another leaf), for the trees that split on it
+        self.on: dict[int, list[tuple[int, np.ndarray, np.ndarray]]] = {}
         for t, tree in enumerate(self.trees):
             tested = tree.finder.nodes["feature_idx"][tree.splits]
-            forced = self._patterns(tree, self.reference)[0]
+            forced = int(self._patterns(tree, self.reference.T, list(np.isnan(self.reference.T)))[0])
+            patterns = np.arange(len(tree.table))
             for j in np.unique(tested):
                 mask = int(sum(1 << s for s in np.flatnonzero(tested == j)))
-                self.on.setdefault(int(j), []).append((t, mask, int(forced) & mask))
+                table = tree.table[(patterns & ~mask) | (forced & mask)]
+                self.on.setdefault(int(j), []).append((t, table, table != tree.table))
 
     def prepare(self, encoded: np.ndarray) -> np.ndarray:
         """The pipeline's encoded rows as the model reads them (its own checks and category codes)."""
@@ -74,28 +77,33 @@ class TreeEnsemble:
             node = np.where(nodes["is_leaf"][node] == 1, node, step)
         return _Tree(nodes["value"].copy(), finder, splits, node.astype(np.int32))
 
-    def _goes_left(self, tree: _Tree, s: int, values: np.ndarray) -> np.ndarray:
-        """Whether each of `values` goes left at split `s` (as _predictor.pyx decides)."""
+    def _goes_left(self, tree: _Tree, s: int, values: np.ndarray, nan: np.ndarray | None) -> np.ndarray:
+        """Whether each of `values` goes left at split `s` (as _predictor.pyx decides); `nan`: where
+        they are missing (None: nowhere)."""
         node = tree.finder.nodes[tree.splits[s]]
         missing = bool(node["missing_go_to_left"])
         if not node["is_categorical"]:
-            return (values <= node["num_threshold"]) | (np.isnan(values) & missing)
+            left = values <= node["num_threshold"]
+            return left | nan if missing and nan is not None else left
         invalid = np.isnan(values) | (values < 0)
         code = np.where(invalid, 0, values).astype(np.uint8)  # the predictor's cast
         left = _bits(tree.finder.raw_left_cat_bitsets[node["bitset_idx"]])[code]
         known = _bits(self.known[self.feature_map[node["feature_idx"]]])[code]
         return np.where(invalid | ~(left | known), missing, left)
 
-    def _patterns(self, tree: _Tree, rows: np.ndarray) -> np.ndarray:
-        pattern = np.zeros(len(rows), dtype=np.int32)
+    def _patterns(self, tree: _Tree, columns: np.ndarray, missing: list) -> np.ndarray:
+        """Each row's decisions at the tree's splits as one integer (`columns`: features x rows)."""
+        pattern = np.zeros(columns.shape[1], dtype=np.int32)
         for s, node in enumerate(tree.splits):
-            column = rows[:, tree.finder.nodes["feature_idx"][node]]
-            pattern |= self._goes_left(tree, s, column).astype(np.int32) << s
+            f = tree.finder.nodes["feature_idx"][node]
+            pattern |= self._goes_left(tree, s, columns[f], missing[f]).astype(np.int32) << s
         return pattern
 
     def leaves(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Decision patterns and leaves (node numbers) of prepared `rows` in every tree: trees x rows."""
-        patterns = np.stack([self._patterns(tree, rows) for tree in self.trees])
+        columns = np.ascontiguousarray(rows.T)
+        missing = [nan if nan.any() else None for nan in np.isnan(columns)]
+        patterns = np.stack([self._patterns(tree, columns, missing) for tree in self.trees])
         leaves = np.stack([tree.table[pattern] for tree, pattern in zip(self.trees, patterns)])
         for tree, leaf in zip(self.trees, leaves):
             found = tree.finder.predict(rows, self.known, self.feature_map, self.threads)
@@ -103,27 +111,32 @@ class TreeEnsemble:
                 raise RuntimeError("tree decisions differ from scikit-learn's predictor: see models/trees.py")
         return patterns, leaves
 
-    def moved(self, patterns: np.ndarray, leaves: np.ndarray, j: int) -> tuple[np.ndarray, np.ndarray]:
-        """The rows that reach another leaf somewhere with feature `j` at the reference, and all their
-        leaves so (trees x those rows)."""
-        moves, hit = [], np.zeros(leaves.shape[1], dtype=bool)
-        for t, mask, forced in self.on.get(j, []):
-            leaf = self.trees[t].table[(patterns[t] & ~mask) | forced]
-            other = leaf != leaves[t]
-            moves.append((t, leaf, other))
-            hit |= other
-        rows = np.flatnonzero(hit)
-        changed = leaves[:, rows]
-        for t, leaf, _ in moves:
-            changed[t] = leaf[rows]
-        return rows, changed
+    def contributions(self, leaves: np.ndarray) -> np.ndarray:
+        """Each tree's leaf value per row (trees x rows)."""
+        return np.stack([tree.values[leaf] for tree, leaf in zip(self.trees, leaves)])
 
-    def probability(self, leaves: np.ndarray) -> np.ndarray:
-        """predict_proba's positive class from each tree's leaf (trees x rows), summed in the model's order."""
-        raw = np.zeros(leaves.shape[1]) + self.model._baseline_prediction[0]
-        for tree, leaf in zip(self.trees, leaves):
-            raw += tree.values[leaf]
+    def probability(self, contributions: np.ndarray) -> np.ndarray:
+        """predict_proba's positive class: the trees' values summed in the model's order, then the link."""
+        raw = np.zeros(contributions.shape[1]) + self.model._baseline_prediction[0]
+        for values in contributions:
+            raw += values
         return self.model._loss.predict_proba(raw)[:, 1]
+
+    def changed(
+        self, patterns: np.ndarray, contributions: np.ndarray, j: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The rows that reach another leaf somewhere with feature `j` at the reference, and their
+        probability so (the unchanged trees' values reused, all summed in the model's order)."""
+        trees = self.on.get(j, [])
+        hit = np.zeros(contributions.shape[1], dtype=bool)
+        for t, _, moves in trees:
+            hit |= moves[patterns[t]]
+        rows = np.flatnonzero(hit)
+        tables = {t: table for t, table, _ in trees}
+        raw = np.zeros(len(rows)) + self.model._baseline_prediction[0]
+        for t, tree in enumerate(self.trees):
+            raw += tree.values[tables[t][patterns[t, rows]]] if t in tables else contributions[t, rows]
+        return rows, self.model._loss.predict_proba(raw)[:, 1]
 
 
 def _bits(words: np.ndarray) -> np.ndarray:
