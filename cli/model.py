@@ -72,9 +72,10 @@ def score(engine, as_of=None, version: str | None = None) -> None:
 
     done = score_and_store(engine, operator(), as_of=as_of, version=version)
     bands = ", ".join(f"{count:,} {band}" for band, count in done["bands"].items())
+    phases = ", ".join(f"{name} {seconds:.1f}" for name, seconds in done["timings"].items())
     print(
         f"model {done['version']}: {done['households']:,} households scored as of "
-        f"{done['as_of'].isoformat()} ({bands}) in {done['seconds']:.1f} s"
+        f"{done['as_of'].isoformat()} ({bands}) in {done['seconds']:.1f} s ({phases})"
     )
 
 
@@ -86,6 +87,12 @@ def print_training(run: dict) -> None:
         f"{timings['total']:.1f} s (read {timings['read']:.1f}, features {timings['features']:.1f}, "
         f"backtest {timings['backtest']:.1f}, fit {timings['final_fit']:.1f})"
     )
+    customers = report.get("customers")
+    if customers and customers["learnt_from"] < customers["of"]:
+        print(
+            f"learnt from a seeded sample of {customers['learnt_from']:,} of {customers['of']:,} customers "
+            "(settings: training_customers)"
+        )
     print_backtest(report)
 
 

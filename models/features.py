@@ -80,18 +80,26 @@ def scored_keys(customers: pd.DataFrame, changes: pd.DataFrame, cutoff: dt.date)
 def build_features(history: History, cutoff: dt.date, settings: ModelSettings) -> pd.DataFrame:
     """One row per customer active and not cashless at the end of `cutoff`, indexed by customer_key.
 
-    Columns: FEATURES, plus commune_id for grouping. Only data up to `cutoff` is read.
+    Columns: FEATURES, plus commune_id for grouping. Only data up to `cutoff` is read; only the
+    history's payers get a row (their payments are the ones read).
     """
     day = epoch(cutoff)
     known = history.until(day)
-    people = known.customers.set_index("customer_key")
-    keys = scored_keys(known.customers, known.changes, cutoff)
-    frame = people.loc[keys, ["office_code", "commune_id", "customer_type", "has_phone"]]
+    customers = known.customers
+    active = _active(customers, day).to_numpy()
+    flag = _flags(known.changes, day, customers["customer_key"].to_numpy())
+    scored = active & (flag == 0)  # the households of scored_keys, in the same order
+    if known.payers is not None:
+        scored &= np.isin(customers["customer_key"].to_numpy(), known.payers)
+    frame = customers.loc[scored, ["customer_key", "office_code", "commune_id", "customer_type", "has_phone"]]
+    frame = frame.set_index("customer_key")
+    keys = frame.index.to_numpy()
+    rates = pd.Series(flag[active]).groupby(customers["commune_id"].to_numpy()[active]).mean()
 
     frame = frame.assign(
-        contract_months=(day - people.loc[keys, "start_day"].to_numpy()) / DAYS_PER_MONTH,
+        contract_months=(day - customers["start_day"].to_numpy()[scored]) / DAYS_PER_MONTH,
         **_status_history(known.changes, keys, day),
-        **_neighbourhood(known, frame["commune_id"].to_numpy(), day),
+        commune_cashless_rate=rates.reindex(frame["commune_id"].to_numpy()).to_numpy(),
         **_payment_habits(known.payments, keys, day, settings.history_months),
     )
     return frame[["commune_id", *FEATURES]]
@@ -99,21 +107,17 @@ def build_features(history: History, cutoff: dt.date, settings: ModelSettings) -
 
 def _status_history(changes: pd.DataFrame, keys: np.ndarray, day: int) -> dict[str, np.ndarray]:
     """Ever cashless and months since going back to cash (NaN: never cashless), up to `day`."""
-    upto = changes[changes["day"] <= day]
-    grouped = upto.groupby("customer_key")
-    ever = grouped["cashless"].max().reindex(keys).fillna(0).to_numpy()
-    last_change = grouped["day"].max().reindex(keys).to_numpy(dtype=float)
+    upto = changes["day"].to_numpy() <= day
+    who = changes["customer_key"].to_numpy()[upto]
+    size = int(max(keys.max(initial=0), who.max(initial=0))) + 1
+    ever = np.zeros(size)
+    ever[who[changes["cashless"].to_numpy()[upto] == 1]] = 1
+    last_change = np.full(size, -1, dtype=np.int64)
+    np.maximum.at(last_change, who, changes["day"].to_numpy()[upto])
+    ever = ever[keys]
     # not cashless now: for a customer who ever was, the last change is the day they went back to cash
-    since_slip = np.where(ever == 1, (day - last_change) / DAYS_PER_MONTH, np.nan)
+    since_slip = np.where(ever == 1, (day - last_change[keys]) / DAYS_PER_MONTH, np.nan)
     return {"ever_cashless": ever, "months_since_slip": since_slip}
-
-
-def _neighbourhood(known: History, communes: np.ndarray, day: int) -> dict[str, np.ndarray]:
-    """The cashless rate of each customer's commune at the end of `day` (active customers)."""
-    people = known.customers[_active(known.customers, day)]
-    flag = status_on(known.changes, day).reindex(people["customer_key"]).fillna(0).to_numpy()
-    rates = pd.Series(flag).groupby(people["commune_id"].to_numpy()).mean()
-    return {"commune_cashless_rate": rates.reindex(communes).to_numpy()}
 
 
 def _payment_habits(payments: pd.DataFrame, keys: np.ndarray, day: int, months: int) -> dict[str, np.ndarray]:
@@ -121,16 +125,24 @@ def _payment_habits(payments: pd.DataFrame, keys: np.ndarray, day: int, months: 
 
     Bills are compared with the other households in `keys` in the same month (the mean log amount
     that month), so the level and trend of a household's bill do not move with the seasons.
+    `payments` are in day order (History), so the window and its last three months are slices.
     """
-    window = payments[(payments["day"] > day - round(months * DAYS_PER_MONTH)) & (payments["day"] <= day)]
-    size = int(max(keys.max(initial=0), window["customer_key"].max() if len(window) else 0)) + 1
+    days = payments["day"].to_numpy()
+    window = slice(*np.searchsorted(days, [day - round(months * DAYS_PER_MONTH), day], side="right"))
+    who = payments["customer_key"].to_numpy()[window]
+    size = int(max(keys.max(initial=0), who.max(initial=0))) + 1
     member = np.zeros(size, dtype=bool)
     member[keys] = True
-    window = window[member[window["customer_key"].to_numpy()]]
-    who = window["customer_key"].to_numpy()
+    member = member[who]
+    who, days = who[member], days[window][member]
 
-    def total(weights=None) -> np.ndarray:
-        return np.bincount(who, weights=weights, minlength=size)[keys]
+    def column(name: str) -> np.ndarray:
+        return payments[name].to_numpy()[window][member]
+
+    def total(weights=None, rows=slice(None)) -> np.ndarray:
+        return np.bincount(who[rows], weights=None if weights is None else weights[rows], minlength=size)[
+            keys
+        ]
 
     count = total()
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -138,29 +150,23 @@ def _payment_habits(payments: pd.DataFrame, keys: np.ndarray, day: int, months: 
         def mean(weights) -> np.ndarray:
             return np.where(count > 0, total(weights) / count, np.nan)
 
-        category = window["category"].to_numpy()
-        late = days_late(window)
-        month = window["day"].to_numpy().astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+        category = column("category")
+        late = days_late(days, column("bill_period"))
+        month = _months_since_1970(days)
         month -= month.min() if len(month) else 0
         span = int(month.max(initial=0)) + 1
-        log_amount = np.log(window["amount"].to_numpy(dtype=float))
+        log_amount = np.log(column("amount").astype(float))
         month_mean = np.bincount(month, weights=log_amount, minlength=span) / np.bincount(
             month, minlength=span
         )
         relative = log_amount - month_mean[month]
-        recent = window["day"].to_numpy() > day - round(DAYS_PER_MONTH * 3)
-        recent_count = np.bincount(who[recent], minlength=size)[keys]
-        recent_level = np.where(
-            recent_count > 0,
-            np.bincount(who[recent], weights=relative[recent], minlength=size)[keys] / recent_count,
-            np.nan,
-        )
-        paid_in = np.bincount(who * span + month, minlength=size * span).reshape(size, span)
-        paid_months = (paid_in > 0).sum(axis=1)
+        recent = slice(np.searchsorted(days, day - round(DAYS_PER_MONTH * 3), side="right"), None)
+        recent_count = total(rows=recent)
+        recent_level = np.where(recent_count > 0, total(relative, recent) / recent_count, np.nan)
         return {
             "payments_6m": count,
-            "paid_months_6m": paid_months[keys],
-            "cashless_share_6m": mean(window["cashless"].to_numpy(dtype=float)),
+            "paid_months_6m": _months_paid(who, month, size)[keys],
+            "cashless_share_6m": mean(column("cashless").astype(float)),
             "counter_share_6m": mean(category == CATEGORIES.index("counter_cash")),
             "collector_share_6m": mean(category == CATEGORIES.index("collector_cash")),
             "mean_days_late": mean(late),
@@ -170,12 +176,37 @@ def _payment_habits(payments: pd.DataFrame, keys: np.ndarray, day: int, months: 
         }
 
 
-def days_late(payments: pd.DataFrame) -> np.ndarray:
-    """Days between the first day of the month after the bill period and the payment (negative = early)."""
-    year, month = np.divmod(payments["bill_period"].to_numpy(dtype=np.int64), 100)
+def _months_paid(who: np.ndarray, month: np.ndarray, size: int) -> np.ndarray:
+    """Per customer key: in how many distinct months it paid (`month` in day order, so each is a slice)."""
+    paid = np.zeros(size, dtype=np.int64)
+    bounds = np.searchsorted(month, np.arange(int(month.max(initial=-1)) + 2))
+    for start, end in zip(bounds[:-1], bounds[1:]):
+        seen = np.zeros(size, dtype=bool)
+        seen[who[start:end]] = True
+        paid += seen
+    return paid
+
+
+def _months_since_1970(days: np.ndarray) -> np.ndarray:
+    """The calendar month (months since 1970-01) of each epoch day, looked up once per distinct day."""
+    if len(days) == 0:
+        return np.zeros(0, dtype=np.int64)
+    first = int(days.min())
+    calendar = np.arange(first, int(days.max()) + 1).astype("datetime64[D]").astype("datetime64[M]")
+    return calendar.astype(np.int64)[days - first]
+
+
+def days_late(days: np.ndarray, bill_periods: np.ndarray) -> np.ndarray:
+    """Days between the first day of the month after the bill period (YYYYMM) and the payment day
+    (negative = early); the due day is worked out once per distinct bill period."""
+    periods = np.asarray(bill_periods, dtype=np.int64)
+    if len(periods) == 0:
+        return np.zeros(0)
+    first = int(periods.min())
+    year, month = np.divmod(np.arange(first, int(periods.max()) + 1), 100)
     month_after = (year - 1970) * 12 + month  # months since 1970-01 of the month after the period
     due_day = month_after.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-    return (payments["day"].to_numpy() - due_day).astype(float)
+    return (np.asarray(days) - due_day[periods - first]).astype(float)
 
 
 def build_labels(history: History, cutoff: dt.date, horizon_months: int) -> pd.Series:
@@ -188,12 +219,21 @@ def build_labels(history: History, cutoff: dt.date, horizon_months: int) -> pd.S
     known = history.until(end)
     people = known.customers
     eligible = people.loc[_active(people, day) & _active(people, end), "customer_key"].to_numpy()
-    at_cutoff = status_on(known.changes, day).reindex(eligible).fillna(0).to_numpy()
-    at_end = status_on(known.changes, end).reindex(eligible).fillna(0).to_numpy()
+    at_cutoff = _flags(known.changes, day, eligible)
+    at_end = _flags(known.changes, end, eligible)
     keys = eligible[at_cutoff == 0]
     return pd.Series(
         1 - at_end[at_cutoff == 0], index=pd.Index(keys, name="customer_key"), name=LABEL
     ).astype("int64")
+
+
+def _flags(changes: pd.DataFrame, day: int, keys: np.ndarray) -> np.ndarray:
+    """warehouse.status.status_on for each of `keys`, 0 for those without a change yet (as floats)."""
+    status = status_on(changes, day)
+    index = status.index.to_numpy()
+    flags = np.zeros(int(max(keys.max(initial=0), index.max(initial=0))) + 1)
+    flags[index] = status.to_numpy()
+    return flags[keys]
 
 
 def build_training_set(history: History, cutoffs: list[dt.date], settings: ModelSettings) -> pd.DataFrame:

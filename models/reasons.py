@@ -16,6 +16,7 @@ from sklearn.pipeline import Pipeline
 
 from cashless.texts import REASONS, text
 from models.features import BOOLEAN, CATEGORICAL, FEATURES, NUMERIC
+from models.trees import TreeEnsemble
 
 PAYMENT_FEATURES = {
     "payments_6m",
@@ -63,87 +64,149 @@ def _plain(value):
 def feature_effects(
     pipeline: Pipeline, features: pd.DataFrame, references: dict, candidates: list[str] | tuple[str, ...]
 ) -> pd.DataFrame:
-    """Per household and candidate feature: its score minus its score with that feature at the reference.
+    """Per household and candidate feature: its score minus its score with that feature at the reference."""
+    return scores_and_effects(pipeline, features, references, candidates)[1]
 
-    Works on the encoded matrix (one column per feature): each feature adds the households whose
-    value differs from the reference to one stacked prediction.
+
+def scores_and_effects(
+    pipeline: Pipeline, features: pd.DataFrame, references: dict, candidates: list[str] | tuple[str, ...]
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """The pipeline's score of each household and the effects of feature_effects, in one pass.
+
+    Exactly what predict_proba gives on the households and on each changed copy, the copies' leaves
+    found by table lookups (models/trees.py) instead of predicting every copy through every tree.
     """
     columns, model = pipeline[:-1], pipeline[-1]
     encoded = columns.transform(features[list(FEATURES)])
-    reference = columns.transform(pd.DataFrame([references])[list(FEATURES)])[0]
+    trees = TreeEnsemble(model, columns.transform(pd.DataFrame([references])[list(FEATURES)])[0])
     position = {name: i for i, name in enumerate(columns.get_feature_names_out())}
-    score = model.predict_proba(encoded)[:, 1]
-    # every changed copy in one matrix and one prediction: far cheaper than one call per feature
-    rows, blocks = [], []
-    for feature in candidates:
-        j = position[feature]
-        differs = np.flatnonzero(~(encoded[:, j] == reference[j]))  # NaN (missing) differs from any value
-        changed = encoded[differs]
-        changed[:, j] = reference[j]
-        rows.append(differs)
-        blocks.append(changed)
-    changed_scores = model.predict_proba(np.concatenate(blocks))[:, 1] if blocks else np.empty(0)
-    effects, start = {}, 0
-    for feature, differs in zip(candidates, rows):
-        effect = np.zeros(len(encoded))
-        effect[differs] = score[differs] - changed_scores[start : start + len(differs)]
-        effects[feature] = effect
-        start += len(differs)
-    return pd.DataFrame(effects, index=features.index)
+    score = np.empty(len(encoded))
+    effects = np.zeros((len(encoded), len(candidates)))
+    for start in range(0, len(encoded), ROWS_AT_ONCE):
+        patterns, leaves = trees.leaves(trees.prepare(encoded[start : start + ROWS_AT_ONCE]))
+        contributions = trees.contributions(leaves)
+        score[start : start + leaves.shape[1]] = trees.probability(contributions)
+        for k, feature in enumerate(candidates):
+            moved, changed = trees.changed(patterns, contributions, position[feature])
+            effects[start + moved, k] = score[start + moved] - changed
+    return score, pd.DataFrame(effects, index=features.index, columns=list(candidates))
+
+
+ROWS_AT_ONCE = 65_536  # households whose decisions and leaves (one per tree) are held at once
 
 
 def reason_codes(features: pd.DataFrame, references: dict) -> pd.DataFrame:
     """Per household and feature: the reason code that feature's effect would be reported under."""
-    codes = {}
-    for feature in FEATURES:
+    ids, vocabulary = _code_ids(features, references, FEATURES)
+    return pd.DataFrame(vocabulary[ids], index=features.index, columns=list(FEATURES))
+
+
+def _code_ids(features: pd.DataFrame, references: dict, names) -> tuple[np.ndarray, np.ndarray]:
+    """reason_codes as integers (households x `names`) and the code each integer stands for.
+
+    Each feature picks among a few codes (low, high, missing; phone or not; ...), so the codes are
+    worked out once per feature and only their positions are computed per household.
+    """
+    vocabulary: dict[str, int] = {}
+
+    def among(words: list[str], choice: np.ndarray) -> np.ndarray:
+        ids = [vocabulary.setdefault(SAME_REASON.get(word, word), len(vocabulary)) for word in words]
+        return np.array(ids, dtype=np.int64)[choice]
+
+    columns = []
+    for feature in names:
         values = features[feature]
         if feature == "office_code":
-            codes[feature] = pd.Series("office_slow", index=features.index)
+            columns.append(among(["office_slow"], np.zeros(len(values), dtype=np.int64)))
         elif feature == "customer_type":
-            codes[feature] = "type_" + values.astype(str)
+            choice, types = pd.factorize(values.astype(str))
+            columns.append(among([f"type_{name}" for name in types], choice))
         elif feature == "has_phone":
-            codes[feature] = pd.Series(np.where(values == 1, "has_phone", "no_phone"), index=features.index)
+            columns.append(among(["no_phone", "has_phone"], (values == 1).to_numpy(dtype=np.int64)))
         elif feature == "ever_cashless":
-            codes[feature] = pd.Series(
-                np.where(values == 1, "went_back_to_cash", "never_cashless"), index=features.index
+            columns.append(
+                among(["never_cashless", "went_back_to_cash"], (values == 1).to_numpy(dtype=np.int64))
             )
         else:
             numbers = values.to_numpy(dtype=float)
-            direction = np.where(numbers < references[feature], f"{feature}_low", f"{feature}_high")
+            choice = np.where(np.isnan(numbers), 2, np.where(numbers < references[feature], 0, 1))
             missing = MISSING_REASON.get(feature, f"{feature}_low")
-            codes[feature] = pd.Series(np.where(np.isnan(numbers), missing, direction), index=features.index)
-    return pd.DataFrame(codes, index=features.index).replace(SAME_REASON)
+            columns.append(among([f"{feature}_low", f"{feature}_high", missing], choice))
+    ids = np.column_stack(columns) if columns else np.zeros((len(features), 0), dtype=np.int64)
+    return ids, np.array(list(vocabulary), dtype=object)
 
 
 def top_reasons(
     effects: pd.DataFrame, codes: pd.DataFrame, min_effect: float, top: int = TOP_REASONS
 ) -> pd.DataFrame:
-    """reason_1..reason_{top}: the codes with the largest effects above `min_effect` (None if fewer)."""
-    long = pd.DataFrame(
-        {
-            "row": np.repeat(np.arange(len(effects)), effects.shape[1]),
-            "code": codes[effects.columns].to_numpy().ravel(),
-            "effect": effects.to_numpy().ravel(),
-        }
-    )
-    long = long[long["effect"] > min_effect]
-    long = long.groupby(["row", "code"], sort=False)["effect"].max().reset_index()
-    long = long.sort_values(["row", "effect"], ascending=[True, False], kind="stable")
-    long["rank"] = long.groupby("row").cumcount() + 1
-    long = long[long["rank"] <= top]
-    wide = long.pivot(index="row", columns="rank", values="code").reindex(
-        index=range(len(effects)), columns=range(1, top + 1)
-    )
-    wide.columns = [f"reason_{k}" for k in wide.columns]
-    wide.index = effects.index
-    return wide.astype(object).where(wide.notna(), None)
+    """reason_1..reason_{top}: the codes with the largest effects above `min_effect` (None if fewer).
+
+    Features reported under the same code count once, with their largest effect; equal effects keep
+    the order of the effects' columns.
+    """
+    ids, vocabulary = pd.factorize(codes[effects.columns].to_numpy(dtype=object).ravel())
+    chosen = _top_ids(effects.to_numpy(dtype=float), ids.reshape(len(effects), -1), min_effect, top)
+    return _named(chosen, np.asarray(vocabulary, dtype=object), effects.index)
+
+
+def explain(
+    effects: pd.DataFrame, features: pd.DataFrame, references: dict, min_effect: float, months: int
+) -> pd.DataFrame:
+    """top_reasons of reason_codes, and their reason_text in Vietnamese and English (reasons_vi,
+    reasons_en), worked out on integer codes: what scoring writes for every household."""
+    ids, vocabulary = _code_ids(features, references, effects.columns)
+    chosen = _top_ids(effects.to_numpy(dtype=float), ids, min_effect, TOP_REASONS)
+    frame = _named(chosen, vocabulary, effects.index)
+    for lang in ("vi", "en"):
+        frame[f"reasons_{lang}"] = _texts(chosen, vocabulary, lang, months, effects.index)
+    return frame
+
+
+def _named(chosen: np.ndarray, vocabulary: np.ndarray, index: pd.Index) -> pd.DataFrame:
+    """reason_1.. columns of code names from integer codes (-1: None)."""
+    names = np.append(vocabulary, None)  # -1 picks the None
+    columns = [f"reason_{k}" for k in range(1, chosen.shape[1] + 1)]
+    return pd.DataFrame(names[chosen], index=index, columns=columns, dtype=object)
+
+
+def _top_ids(effects: np.ndarray, ids: np.ndarray, min_effect: float, top: int) -> np.ndarray:
+    """Per row, the ids of the `top` largest effects above `min_effect`, one per id (-1: none).
+
+    An id met again in a later column is folded into its first column, which keeps the larger
+    effect; a stable sort then ranks the columns, so ties go to the earlier column.
+    """
+    effects = np.where(effects > min_effect, effects, -np.inf)
+    for j in range(1, effects.shape[1]):
+        for i in range(j):  # the first live column with the same id, if any, takes column j
+            same = (ids[:, i] == ids[:, j]) & (effects[:, i] > -np.inf) & (effects[:, j] > -np.inf)
+            effects[same, i] = np.maximum(effects[same, i], effects[same, j])
+            effects[same, j] = -np.inf
+    ranked = np.argsort(-effects, axis=1, kind="stable")[:, :top]
+    chosen = np.take_along_axis(ids, ranked, axis=1)
+    chosen = np.where(np.take_along_axis(effects, ranked, axis=1) > -np.inf, chosen, -1)
+    if chosen.shape[1] < top:  # fewer candidate features than reasons asked for
+        chosen = np.pad(chosen, ((0, 0), (0, top - chosen.shape[1])), constant_values=-1)
+    return chosen
 
 
 def reason_text(codes: pd.DataFrame, lang: str, months: int) -> pd.Series:
     """The reasons of each row as one line of text ('; '-separated) in `lang`."""
+    ids, vocabulary = pd.factorize(codes.to_numpy(dtype=object).ravel())  # None -> -1
+    return _texts(ids.reshape(codes.shape), np.asarray(vocabulary, dtype=object), lang, months, codes.index)
+
+
+def _texts(ids: np.ndarray, vocabulary: np.ndarray, lang: str, months: int, index: pd.Index) -> pd.Series:
+    """reason_text of integer codes (-1: none), worked out once per distinct combination of reasons
+    (a few thousand) and spread to the rows."""
+    if len(ids) == 0:
+        return pd.Series("", index=index, dtype=object)
     words = {code: text(REASONS, code, lang, months=months) for code in REASONS}
-    joined = pd.Series("", index=codes.index, dtype=object)
-    for column in codes.columns:
-        part = codes[column].map(words)
-        joined = joined.where(part.isna(), joined.where(joined == "", joined + "; ") + part.fillna(""))
-    return joined
+    combination = np.zeros(len(ids), dtype=np.int64)
+    for column in ids.T:  # one integer per combination of reasons
+        combination = combination * (len(vocabulary) + 1) + column + 1
+    _, first, rows = np.unique(combination, return_index=True, return_inverse=True)
+    lines = [
+        "; ".join(words[vocabulary[i]] for i in ids[row] if i >= 0 and vocabulary[i] in words)
+        for row in first
+    ]
+    return pd.Series(np.array(lines, dtype=object)[rows], index=index, dtype=object)

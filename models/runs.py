@@ -22,7 +22,14 @@ from cashless.settings import ModelSettings, models_dir
 from models.features import build_features, scored_keys
 from models.history import read_history
 from models.scoring import score_households
-from models.training import ModelError, history_start, plan_cutoffs, train
+from models.training import (
+    ModelError,
+    build_snapshots,
+    history_start,
+    plan_cutoffs,
+    train,
+    training_sample,
+)
 from warehouse import access, metrics
 from warehouse.access import Viewer, office_filter
 from warehouse.bulk import bulk_insert, fetch_frame
@@ -52,12 +59,23 @@ def train_and_store(
         data_end = _data_day(conn, cutoff)
         plan = plan_cutoffs(data_end, settings)
         history = read_history(
-            conn, history_start(plan.first, settings), data_end, payments_until=plan.evaluation
+            conn,
+            history_start(plan.first, settings),
+            data_end,
+            payments_until=plan.evaluation,
+            payments_of=lambda customers, _: training_sample(customers, settings),
         )
-    read_seconds = time.perf_counter() - started
+    timings = {"read": time.perf_counter() - started}
+    snapshots = build_snapshots(history, plan, settings)
+    customers = {"learnt_from": len(history.customers), "of": len(history.customers)}
+    if history.payers is not None:
+        customers["learnt_from"] = len(history.payers)
+    del history  # the snapshots are all training needs from here on
+    timings["features"] = time.perf_counter() - started - timings["read"]
     with threadpool_limits(settings.threads):
-        trained = train(history, plan, settings)
-    trained.report["timings"] = {"read": read_seconds} | trained.report["timings"]
+        trained = train(snapshots, plan, settings)
+    trained.report["timings"] = timings | trained.report["timings"]
+    trained.report["customers"] = customers
 
     trained_at = dt.datetime.now().replace(microsecond=0)
     folder = Path(folder or models_dir()).resolve()
@@ -173,7 +191,10 @@ def score_and_store(
         history = read_history(
             conn, history_start(day, trained_with), day, payments_of=lambda c, s: scored_keys(c, s, day)
         )
+    timings = {"read": time.perf_counter() - started}
     features = build_features(history, day, trained_with)
+    del history
+    timings["features"] = time.perf_counter() - started - sum(timings.values())
     with threadpool_limits(settings.threads):
         scored = score_households(
             artefact["pipeline"],
@@ -182,6 +203,7 @@ def score_and_store(
             replace(settings, history_months=trained_with.history_months),
             artefact["reason_features"],
         )
+    timings["score"] = time.perf_counter() - started - sum(timings.values())
     rows = scored.reset_index().rename(columns={"index": "customer_key"})
     rows.insert(0, "model_version", run["version"])
     rows.insert(1, "as_of", day.isoformat())
@@ -194,6 +216,7 @@ def score_and_store(
         bulk_insert(conn, "scores", rows[[c.name for c in scores.columns]])
         bulk_insert(conn, "score_summary", summary[[c.name for c in summary_table.columns]])
         access.record(conn, viewer, "model_score", rows=len(rows), version=run["version"], as_of=day)
+    timings["write"] = time.perf_counter() - started - sum(timings.values())
     bands = scored["risk_band"].value_counts().to_dict()
     return {
         "version": run["version"],
@@ -201,6 +224,7 @@ def score_and_store(
         "households": len(rows),
         "bands": {band: int(bands.get(band, 0)) for band in ("high", "medium", "low")},
         "seconds": time.perf_counter() - started,
+        "timings": timings,
     }
 
 

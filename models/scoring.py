@@ -8,7 +8,7 @@ from sklearn.pipeline import Pipeline
 
 from cashless.settings import ModelSettings
 from models.features import FEATURES
-from models.reasons import feature_effects, reason_codes, reason_text, top_reasons
+from models.reasons import explain, scores_and_effects
 
 BANDS = ("low", "medium", "high")
 
@@ -33,12 +33,9 @@ def score_households(
     if features.empty:
         columns = ["score", "risk_band", "reason_1", "reason_2", "reason_3", "reasons_vi", "reasons_en"]
         return pd.DataFrame(columns=columns, index=features.index)
-    score = pipeline.predict_proba(features[list(FEATURES)])[:, 1]
-    effects = feature_effects(pipeline, features, references, reason_features)
-    reasons = top_reasons(effects, reason_codes(features, references), settings.reason_min_effect)
+    score, effects = scores_and_effects(pipeline, features, references, reason_features)
+    reasons = explain(effects, features, references, settings.reason_min_effect, settings.history_months)
     frame = pd.DataFrame(
         {"score": score, "risk_band": risk_bands(score, settings.risk_band_cutoffs)}, index=features.index
-    ).join(reasons)
-    frame["reasons_vi"] = reason_text(reasons, "vi", settings.history_months)
-    frame["reasons_en"] = reason_text(reasons, "en", settings.history_months)
-    return frame
+    )
+    return frame.join(reasons)

@@ -82,6 +82,16 @@ def history_start(first_cutoff: dt.date, settings: ModelSettings) -> dt.date:
     return first_cutoff - dt.timedelta(days=round(settings.history_months * DAYS_PER_MONTH) + 1)
 
 
+def training_sample(customers: pd.DataFrame, settings: ModelSettings) -> np.ndarray | None:
+    """The customers training reads and learns from: everyone (None) up to settings.training_customers,
+    else a seeded random sample of that many (their snapshots at every cut-off, so households stay whole)."""
+    keys = customers["customer_key"].to_numpy()
+    if len(keys) <= settings.training_customers:
+        return None
+    rng = np.random.default_rng(settings.seed)
+    return np.sort(rng.choice(keys, settings.training_customers, replace=False))
+
+
 def fit_model(training: pd.DataFrame, settings: ModelSettings) -> Pipeline:
     """The gradient-boosting pipeline fitted on stacked snapshots."""
     _check_trainable(training)
@@ -141,13 +151,21 @@ class TrainedModel:
     report: dict
 
 
-def train(history: History, plan: CutoffPlan, settings: ModelSettings) -> TrainedModel:
-    """Backtest on the plan's earlier cut-offs, then fit the kept model on the latest ones."""
-    timings = {}
-    started = time.perf_counter()
+def build_snapshots(
+    history: History, plan: CutoffPlan, settings: ModelSettings
+) -> dict[dt.date, pd.DataFrame]:
+    """The labelled snapshot (build_training_set) of every cut-off the plan uses, by cut-off."""
     cutoffs = sorted(set(plan.backtest_training) | set(plan.final_training) | {plan.evaluation})
-    snapshots = {cutoff: build_training_set(history, [cutoff], settings) for cutoff in cutoffs}
-    timings["features"] = time.perf_counter() - started
+    return {cutoff: build_training_set(history, [cutoff], settings) for cutoff in cutoffs}
+
+
+def train(snapshots: dict[dt.date, pd.DataFrame], plan: CutoffPlan, settings: ModelSettings) -> TrainedModel:
+    """Backtest on the plan's earlier cut-offs, then fit the kept model on the latest ones.
+
+    Takes the snapshots of build_snapshots and lets go of those only the backtest needs before the
+    final fit (`snapshots` is emptied of them), so a large province's training holds less at once.
+    """
+    timings = {}
 
     def stack(days: list[dt.date]) -> pd.DataFrame:
         return pd.concat([snapshots[day] for day in days])
@@ -155,6 +173,10 @@ def train(history: History, plan: CutoffPlan, settings: ModelSettings) -> Traine
     started = time.perf_counter()
     backtest = run_backtest(stack(plan.backtest_training), snapshots[plan.evaluation], settings)
     timings["backtest"] = time.perf_counter() - started
+    backtest_rows = int(sum(len(snapshots[d]) for d in plan.backtest_training))
+    evaluation_rows = int(len(snapshots[plan.evaluation]))
+    for day in set(snapshots) - set(plan.final_training):
+        del snapshots[day]
 
     started = time.perf_counter()
     final = stack(plan.final_training)
@@ -169,8 +191,8 @@ def train(history: History, plan: CutoffPlan, settings: ModelSettings) -> Traine
         "backtest": backtest["metrics"],
         "importance": backtest["importance"],
         "training_rows": int(len(final)),
-        "backtest_training_rows": int(sum(len(snapshots[d]) for d in plan.backtest_training)),
-        "evaluation_rows": int(len(snapshots[plan.evaluation])),
+        "backtest_training_rows": backtest_rows,
+        "evaluation_rows": evaluation_rows,
         "references": references,
         "timings": timings,
     }

@@ -182,17 +182,39 @@ def test_label_is_read_exactly_h_months_later(loaded):
 
 
 def test_reading_only_the_scored_households_payments_changes_no_feature(loaded):
-    """Scoring reads the payments of the households it scores only (through a temporary key table)."""
+    """Scoring reads the payments of the households it scores only (a byte per customer key marks them)."""
     engine, _ = loaded
     with engine.connect() as conn:
         everything = read_history(conn, dt.date(2024, 1, 1), CUTOFF)
         only = read_history(
             conn, dt.date(2024, 1, 1), CUTOFF, payments_of=lambda c, s: scored_keys(c, s, CUTOFF)
         )
-        again = read_history(conn, dt.date(2024, 1, 1), CUTOFF, payments_of=lambda c, s: [])  # table dropped
+        again = read_history(
+            conn, dt.date(2024, 1, 1), CUTOFF, payments_of=lambda c, s: []
+        )  # nobody: no payment
     names = {v: k for k, v in _keys(engine).items()}
     assert sorted({names[k] for k in only.payments["customer_key"]}) == ["K01", "K02", "K03", "K04", "K07"]
     assert len(everything.payments) == 24 and len(again.payments) == 0
     pd.testing.assert_frame_equal(
         build_features(only, CUTOFF, SETTINGS), build_features(everything, CUTOFF, SETTINGS)
     )
+
+
+def test_a_history_of_some_customers_payments_has_features_for_them_only(loaded):
+    """Training on a large province reads a sample's payments: nobody else gets a feature row."""
+    engine, _ = loaded
+    keys = _keys(engine)
+    with engine.connect() as conn:
+        some = read_history(
+            conn,
+            dt.date(2024, 1, 1),
+            CUTOFF,
+            payments_of=lambda c, s: [keys["K01"], keys["K03"], keys["K05"]],
+        )
+        everything = read_history(conn, dt.date(2024, 1, 1), CUTOFF)
+    features = build_features(some, CUTOFF, SETTINGS)
+    assert sorted(features.index) == sorted([keys["K01"], keys["K03"]])  # K05 is cashless: not scored
+    assert set(some.payments["customer_key"]) == {keys["K01"], keys["K03"], keys["K05"]}
+    full = build_features(everything, CUTOFF, SETTINGS).loc[features.index]
+    same = ["payments_6m", "cashless_share_6m", "mean_days_late", "commune_cashless_rate", "ever_cashless"]
+    pd.testing.assert_frame_equal(features[same], full[same])

@@ -10,6 +10,7 @@ import pytest
 
 from cashless.settings import ModelSettings
 from cashless.texts import REASONS
+from models import reasons
 from models.features import FEATURES, LABEL
 from models.pipeline import make_pipeline
 from models.reasons import (
@@ -18,6 +19,7 @@ from models.reasons import (
     reason_codes,
     reason_references,
     reason_text,
+    scores_and_effects,
     top_reasons,
 )
 from models.scoring import risk_bands, score_households
@@ -93,6 +95,37 @@ def test_effects_are_score_differences(fitted):
     expected = pipeline.predict_proba(household)[0, 1] - pipeline.predict_proba(with_phone)[0, 1]
     assert effects.loc[0, "has_phone"] == pytest.approx(expected)
     assert effects.loc[0, "office_code"] == 0  # already at the reference
+
+
+def test_effects_are_exactly_the_predictions_of_the_changed_households(monkeypatch):
+    """Trees re-run only where they split on the feature: the same numbers as predicting every copy."""
+    rng = np.random.default_rng(5)
+    n = 3000
+    households = _households(n, seed=4).assign(
+        office_code=rng.choice(["PA1101", "PA1102", "PA1103"], n),
+        customer_type=rng.choice(["residential", "business", "public"], n),
+        contract_months=rng.uniform(1, 200, n),
+        mean_days_late=np.where(rng.random(n) < 0.1, np.nan, rng.normal(10, 8, n)),
+        bill_level=rng.normal(0, 0.5, n),
+    )
+    logit = (
+        1.0
+        - 2 * households["has_phone"]
+        + (households["office_code"] == "PA1103")
+        + 0.05 * households["mean_days_late"].fillna(30)
+        - households["bill_level"]
+    )
+    labels = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    pipeline = make_pipeline(SETTINGS).fit(households, labels)
+    references = reason_references(households, pd.Series(labels, index=households.index))
+    monkeypatch.setattr(reasons, "ROWS_AT_ONCE", 700)  # several blocks, the last one short
+    score, effects = scores_and_effects(pipeline, households, references, FEATURES)
+    assert np.array_equal(score, pipeline.predict_proba(households)[:, 1])
+    for feature in FEATURES:
+        changed = households.assign(**{feature: references[feature]})
+        expected = score - pipeline.predict_proba(changed)[:, 1]
+        np.testing.assert_array_equal(effects[feature].to_numpy(), expected, err_msg=feature)
+    assert (effects.abs().sum() > 0).sum() >= 4  # the check is not vacuous
 
 
 def test_missing_values_share_one_reason_and_reasons_are_deduplicated():

@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import re
 
+import numpy as np
 import pytest
 from sqlalchemy import text
 
@@ -78,7 +79,7 @@ def generic_plan(conn, sql: str, params: dict) -> tuple[list[str], int]:
     """The same with a generic plan (made before any value is known), as a prepared statement gets."""
     names = list(dict.fromkeys(re.findall(r"(?<![:\w]):(\w+)", sql)))
     numbered = re.sub(r"(?<![:\w]):(\w+)", lambda m: f"${names.index(m[1]) + 1}", sql)
-    values = ", ".join(f"'{params[name].isoformat()}'" for name in names)
+    values = ", ".join(_literal(params[name]) for name in names)
     conn.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
     conn.exec_driver_sql(f"PREPARE pruning_probe AS {numbered}")
     try:
@@ -88,6 +89,13 @@ def generic_plan(conn, sql: str, params: dict) -> tuple[list[str], int]:
         conn.exec_driver_sql("RESET plan_cache_mode")
     found, removed = _relations((plan if isinstance(plan, list) else json.loads(plan))[0]["Plan"])
     return sorted(n for n in found if n.startswith("payments_")), removed
+
+
+def _literal(value) -> str:
+    """A parameter as an SQL literal for EXECUTE (dates, integers, the model's bytes of wanted keys)."""
+    if isinstance(value, bytes):
+        return f"'\\x{value.hex()}'"
+    return str(value) if isinstance(value, int) else f"'{value.isoformat()}'"
 
 
 def _assert_pruned(conn, sql: str, params: dict, expected: list[str]) -> None:
@@ -147,17 +155,17 @@ def test_the_reference_metrics_read_only_their_months(engine, monkeypatch):
 def test_the_model_reads_only_the_months_of_its_range(engine, monkeypatch):
     seen = []
 
-    def explaining(conn, sql, params, width):
+    def explaining(conn, sql, params, layout):
         if "FROM payments" in sql:
             seen.append((bound_plan(conn, sql, params)[0], generic_plan(conn, sql, params)[0]))
-        return fetch_integers(conn, sql, params, width)
+        return fetch_packed(conn, sql, params, layout)
 
-    fetch_integers = history._fetch_integers
-    monkeypatch.setattr(history, "_fetch_integers", explaining)
+    fetch_packed = history._fetch_packed
+    monkeypatch.setattr(history, "_fetch_packed", explaining)
     with engine.connect() as conn:
         history.read_payments(conn, dt.date(2025, 1, 1), dt.date(2025, 2, 28))
         history.read_payments(conn, None, dt.date(2024, 11, 30))
-        history.read_payments(conn, dt.date(2025, 3, 1), dt.date(2025, 3, 31), keys=[1, 2, 3])
+        history.read_payments(conn, dt.date(2025, 3, 1), dt.date(2025, 3, 31), keys=np.array([1, 2, 3]))
     months = _between("payments_2025_01", "payments_2025_02")
     assert seen == [
         (months, months),
