@@ -24,14 +24,17 @@ import argparse
 import csv
 import multiprocessing
 import os
+import re
 import shutil
 import sqlite3
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -68,6 +71,7 @@ def generate(scale: float) -> tuple[list[Path], list[Path]]:
 
 PEAKS_MB: list[float] = []
 CPU_S: list[float] = []
+PHASE_S: Counter = Counter()  # `cashless load --timings` of the commands run, summed
 
 
 def run_cli(args: list[str], url: str) -> float:
@@ -78,17 +82,21 @@ def run_cli(args: list[str], url: str) -> float:
     inherits its parent's high-water mark at fork, so it reports the bench's own size.
     """
     started = time.perf_counter()
-    process = subprocess.Popen(
-        [*CLI, *args], env={**os.environ, "DATABASE_URL": url}, stdout=subprocess.DEVNULL
-    )
-    sampled = _TreeMemory(process.pid)
-    _, status, usage = os.wait4(process.pid, 0)
+    with tempfile.TemporaryFile("w+") as output:
+        process = subprocess.Popen([*CLI, *args], env={**os.environ, "DATABASE_URL": url}, stdout=output)
+        sampled = _TreeMemory(process.pid)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        output.seek(0)
+        for line in output:
+            if line.startswith("timings: "):  # cli/load.describe_timings
+                PHASE_S.update({k: float(v) for k, v in re.findall(r"([\w-]+) ([\d.]+) s", line)})
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode:
         raise SystemExit(f"cashless {' '.join(args[:2])} failed with exit code {process.returncode}")
     PEAKS_MB.append(sampled.stop())
     CPU_S.append(usage.ru_utime + usage.ru_stime)
-    return time.perf_counter() - started
+    return seconds
 
 
 class _TreeMemory(threading.Thread):
@@ -185,8 +193,8 @@ def fresh_database(variant: str, label: str) -> Iterator[Database]:
 
 
 def project_load(db: Database, customers: list[Path], payments: list[Path]) -> float:
-    seconds = run_cli(["load", "customers", "--quiet", *map(str, customers)], db.url)
-    return seconds + run_cli(["load", "payments", "--quiet", *map(str, payments)], db.url)
+    seconds = run_cli(["load", "customers", "--quiet", "--timings", *map(str, customers)], db.url)
+    return seconds + run_cli(["load", "payments", "--quiet", "--timings", *map(str, payments)], db.url)
 
 
 def export_rows(db: Database) -> tuple[dict[str, Path], list]:
@@ -282,11 +290,15 @@ def measure(
     with fresh_database(variant, label) as db:
         PEAKS_MB.clear()
         CPU_S.clear()
+        PHASE_S.clear()
         entry = {
             "load_s": project_load(db, customers, payments),
             "cpu_s": sum(CPU_S),
             "peak_mb": max(PEAKS_MB),
         }
+        entry |= {f"phase_{phase}": PHASE_S[phase] for phase in PHASE_ROWS}
+        on_clock = ("start-up", "waiting", "write", "attribute", "refresh")
+        entry["phase_rest"] = entry["load_s"] - sum(PHASE_S[phase] for phase in on_clock)
         entry.update(kpi_timings(db.url))
         rows, months = export_rows(db) if incremental and floor else (None, None)
     if incremental and floor:
@@ -342,6 +354,7 @@ def bench_scale(
     _print(report, incremental and floor)
 
 
+PHASE_ROWS = ("start-up", "parse", "validate", "shape", "waiting", "write", "attribute", "refresh")
 ROWS = [
     ("project load, snapshots included (s)", "load_s", "{:,.1f}"),
     ("  its CPU time, helper included (s)", "cpu_s", "{:,.1f}"),
@@ -352,6 +365,16 @@ ROWS = [
     ("  as share of a full reload", "month_share", "{:.0%}"),
     ("the same month sent again: all updates (s)", "resent_s", "{:.1f}"),
     ("peak memory of a load command, helper included (MB)", "peak_mb", "{:,.0f}"),
+    ("where the load's time went (`cashless load --timings`, s):", None, ""),
+    ("  start-up of the two commands (imports, engine)", "phase_start-up", "{:.1f}"),
+    ("  helper: read and parse the files", "phase_parse", "{:.1f}"),
+    ("  helper: validate the rows", "phase_validate", "{:.1f}"),
+    ("  helper: shape the rows (ids, keys, days)", "phase_shape", "{:.1f}"),
+    ("  writer waiting for prepared chunks", "phase_waiting", "{:.1f}"),
+    ("  write (inserts, staging, merges)", "phase_write", "{:.1f}"),
+    ("  the runs' offices and commits", "phase_attribute", "{:.1f}"),
+    ("  refresh of the daily snapshots", "phase_refresh", "{:.1f}"),
+    ("  the rest (facts, helper start, exit)", "phase_rest", "{:.1f}"),
     ("kpi() in process, all offices, median of 7 days (ms)", "kpi_ms", "{:.1f}"),
     ("kpi() in process, all offices, slowest day (ms)", "kpi_max_ms", "{:.1f}"),
     ("`cashless kpi --by office` incl. start-up (s)", "kpi_cmd_s", "{:.2f}"),
@@ -364,6 +387,9 @@ def _print(report: dict, incremental: bool) -> None:
     line = "{:<54}" + "{:>20}" * len(kinds)
     print(line.format("", *kinds))
     for label, key, fmt in ROWS:
+        if key is None:
+            print(label)
+            continue
         if key not in report[kinds[0]][0]:
             continue
         print(line.format(label, *(_span([entry[key] for entry in report[k]], fmt) for k in kinds)))

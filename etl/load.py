@@ -11,6 +11,7 @@ import datetime as dt
 import gc
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -71,6 +72,7 @@ class LoadResult:
     message: str = ""
     earliest_day: dt.date | None = None
     recent: pd.DataFrame | None = field(default=None, repr=False)  # loaded payments, for the refresh
+    seconds: Counter = field(default_factory=Counter, repr=False)  # where the time went (PHASES)
 
     def summary(self) -> str:
         if self.status == "rejected":
@@ -85,6 +87,17 @@ class LoadResult:
 
 
 ProgressFactory = Callable[[int, str], object]
+# Where a load's time goes, as `load_files(timings=...)` reports it. Parsing, validating and shaping
+# run on the helper process for big loads, beside the writes: there only "waiting" is on the clock.
+PHASES = {
+    "parse": "reading and parsing the files",
+    "validate": "validating the rows",
+    "shape": "shaping the rows for the database (ids, keys, days)",
+    "waiting": "the writer waiting for prepared chunks",
+    "write": "writing: inserts, staging and merges, quarantine",
+    "attribute": "the run's offices, then the commit",
+    "refresh": "refreshing the daily snapshots",
+}
 
 
 def load_files(
@@ -93,25 +106,29 @@ def load_files(
     paths: Iterable[Path],
     settings: LoadSettings = LoadSettings(),
     on_result: Callable[[LoadResult], None] | None = None,
+    timings: Counter | None = None,
 ) -> list[LoadResult]:
     """Load each file in its own transaction, then refresh the snapshots from the earliest day touched.
 
     Big loads prepare (read, validate, shape) the next file on a helper process while this one writes.
+    `timings`, if given, gets the seconds of each of PHASES added to it.
     """
     paths = [Path(path) for path in paths]
     results, batch = [], []
+    spent = Counter() if timings is None else timings
     with _FileQueue(engine, kind, paths, settings) as files:
         for index in range(len(paths)):
             result = files.load(index)
+            spent.update(result.seconds)
             results.append(result)
             batch.append(result)
             if on_result:
                 on_result(result)
             if sum(len(r.recent) for r in batch if r.recent is not None) > settings.max_rows_in_memory:
                 files.pause()  # the helper's memory is given back while the refresh needs its own
-                _refresh(engine, batch, settings)  # keeps memory bounded on very large loads
+                spent["refresh"] += _refresh(engine, batch, settings)  # bounds memory on very large loads
                 batch = []
-    _refresh(engine, batch, settings)
+    spent["refresh"] += _refresh(engine, batch, settings)
     return results
 
 
@@ -241,11 +258,14 @@ def _already_loaded(conn: Connection, raw: RawFile) -> bool:
     )
 
 
-def _refresh(engine: Engine, batch: list[LoadResult], settings: LoadSettings) -> None:
+def _refresh(engine: Engine, batch: list[LoadResult], settings: LoadSettings) -> float:
+    """Refresh the snapshots after `batch`; returns the seconds it took."""
+    clock = time.perf_counter()
     recent = _recent_payments(batch, settings)
     for result in batch:
         result.recent = None  # the combined frame is the only copy the refresh works from
     refresh_snapshots(engine, progress=settings.progress, recent=recent)
+    return time.perf_counter() - clock
 
 
 def _recent_payments(results: list[LoadResult], settings: LoadSettings) -> pd.DataFrame | None:
@@ -292,6 +312,7 @@ def _load_opened(engine: Engine, raw: RawFile, settings: LoadSettings, files: _F
             ).inserted_primary_key[0]
             loader = _CustomerLoader if kind == "customers" else _PaymentLoader
             result = loader(conn, raw, run_id, settings, files.chunks(conn, raw)).run()
+            clock = time.perf_counter()
             paid_by = None if result.recent is None else result.recent["customer_key"].to_numpy()
             attribute_runs(conn, run_id, kind, result.earliest_day, paid_by, files.offices)  # who sees it
             conn.execute(
@@ -309,6 +330,7 @@ def _load_opened(engine: Engine, raw: RawFile, settings: LoadSettings, files: _F
             )
             if result.earliest_day is not None:
                 mark_dirty(conn, result.earliest_day)
+        result.seconds["attribute"] += time.perf_counter() - clock
         return result
     except FileRejected as rejection:
         return _record_outcome(engine, kind, path, raw.file_hash, started, "rejected", str(rejection))
@@ -367,11 +389,12 @@ class _FileLoader:
 
     def run(self) -> LoadResult:
         self.prepare()
-        timings = {"waiting for prepared chunks": 0.0, "writing": 0.0}
+        timings = self.result.seconds
         with self._progress() as bar:
             clock = time.perf_counter()
             for chunk in self.chunks:
-                timings["waiting for prepared chunks"] += time.perf_counter() - clock
+                timings["waiting"] += time.perf_counter() - clock
+                timings.update(chunk.seconds)
                 clock = time.perf_counter()
                 self.result.rows_read += chunk.rows_read
                 self.result.footers += chunk.footers
@@ -380,7 +403,7 @@ class _FileLoader:
                     self.result.quarantined += len(chunk.bad)
                 if chunk.rows is not None:
                     self.write(chunk)
-                timings["writing"] += time.perf_counter() - clock
+                timings["write"] += time.perf_counter() - clock
                 if bar is not None:
                     bar.update(chunk.rows_read)
                 clock = time.perf_counter()

@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -62,6 +63,18 @@ class PreparedChunk:
     channels: list[str] = field(default_factory=list)  # payments: texts the channel codes point into
     repeated: int = 0  # payments: rows dropped because a later row of the chunk has the same id
     footers: int = 0  # totals rows at the foot of a report, skipped
+    seconds: dict[str, float] = field(default_factory=dict)  # parse / validate / shape, where it ran
+
+
+def _timed_chunks(raw: RawFile, chunk_rows: int) -> Iterator[tuple[pd.DataFrame, float]]:
+    """The file's raw chunks, each with the seconds its reading and parsing took."""
+    chunks = read_chunks(raw, chunk_rows)
+    while True:
+        clock = time.perf_counter()
+        chunk = next(chunks, None)
+        if chunk is None:
+            return
+        yield chunk, time.perf_counter() - clock
 
 
 def prepare_file(
@@ -75,14 +88,18 @@ def prepare_file(
 
 def _prepare_payments(raw: RawFile, facts: PaymentFacts, chunk_rows: int) -> Iterator[PreparedChunk]:
     hasher = PaymentIdHasher()
-    for chunk in read_chunks(raw, chunk_rows):
+    for chunk, parse in _timed_chunks(raw, chunk_rows):
         footers = chunk.attrs.get(FOOTERS, 0)
+        clock = time.perf_counter()
         clean, bad = validate_payments(chunk, facts.customer_ids, facts.load_day)
+        seconds = {"parse": parse, "validate": time.perf_counter() - clock}
         if clean.empty:
-            yield PreparedChunk(len(chunk), None, bad, footers=footers)
+            yield PreparedChunk(len(chunk), None, bad, footers=footers, seconds=seconds)
             continue
+        clock = time.perf_counter()
         rows, channels, repeated = shape_payments(clean, hasher, facts.customer_keys)
-        yield PreparedChunk(len(chunk), rows, bad, channels, repeated, footers)
+        seconds["shape"] = time.perf_counter() - clock
+        yield PreparedChunk(len(chunk), rows, bad, channels, repeated, footers, seconds)
 
 
 def shape_payments(
@@ -113,12 +130,18 @@ def shape_payments(
 
 def _prepare_customers(raw: RawFile, facts: CustomerFacts, chunk_rows: int) -> Iterator[PreparedChunk]:
     seen: list[pa.Array] = []
-    for chunk in read_chunks(raw, chunk_rows):
+    for chunk, parse in _timed_chunks(raw, chunk_rows):
+        clock = time.perf_counter()
         clean, bad = validate_customers(chunk, facts.office_codes)
         clean, bad = _drop_earlier_ids(chunk, clean, bad, seen)
         seen.append(pa.array(clean["customer_id"].to_numpy(dtype=object), type=pa.string()))
+        seconds = {"parse": parse, "validate": time.perf_counter() - clock}
         yield PreparedChunk(
-            len(chunk), None if clean.empty else clean, bad, footers=chunk.attrs.get(FOOTERS, 0)
+            len(chunk),
+            None if clean.empty else clean,
+            bad,
+            footers=chunk.attrs.get(FOOTERS, 0),
+            seconds=seconds,
         )
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -85,6 +87,26 @@ def test_rejected_file_exits_nonzero_with_the_column(loaded_url, tmp_path):
     assert done.returncode == 1
     assert "missing required column" in done.stderr and "NGAY_TT" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_load_timings_name_every_phase_within_the_command_s_time(tmp_path):
+    """`--timings` says where a load's time went: every phase of etl.load.PHASES and the start-up, and
+    the phases the writer waits on add up to no more than the command took."""
+    from etl.load import PHASES
+
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    paths = write_fixture(tmp_path)
+    run(["db", "upgrade"], url)
+    run(["load", "customers", "--quiet", str(paths[0])], url)
+    started = time.perf_counter()
+    out = run(["load", "payments", "--quiet", "--timings", *map(str, paths[1:])], url).stdout
+    took = time.perf_counter() - started
+    line = next(line for line in out.splitlines() if line.startswith("timings: "))
+    seconds = {k: float(v) for k, v in re.findall(r"([\w-]+) ([\d.]+) s", line)}
+    assert list(seconds) == ["start-up", *PHASES]
+    assert seconds["start-up"] > 0 and seconds["refresh"] > 0
+    on_the_clock = ("start-up", "waiting", "write", "attribute", "refresh")
+    assert sum(seconds[phase] for phase in on_the_clock) <= took
 
 
 def test_commands_on_a_database_without_schema_say_what_to_do(tmp_path):
