@@ -263,6 +263,20 @@ def floor_postgres(db: Database, rows: dict[str, Path], months: list) -> tuple[f
     return seconds, count
 
 
+def database_mb(db: Database) -> float:
+    """The loaded database's size on disk (SQLite: the file and its WAL), in MB."""
+    if db.kind == "sqlite":
+        return (
+            sum(Path(f"{db.path}{s}").stat().st_size for s in ("", "-wal") if Path(f"{db.path}{s}").exists())
+            / 1e6
+        )
+    engine = make_engine(db.url)
+    with engine.connect() as conn:
+        size = conn.execute(text("SELECT pg_database_size(current_database())")).scalar()
+    engine.dispose()
+    return size / 1e6
+
+
 def kpi_timings(url: str) -> dict:
     """In-process KPI (all offices) as of 7 days across the data, in ms; and the whole command in s."""
     engine = make_engine(url)
@@ -307,6 +321,7 @@ def measure(
         entry |= {f"phase_{phase}": PHASE_S[phase] for phase in PHASE_ROWS}
         on_clock = ("start-up", "waiting", "write", "attribute", "refresh")
         entry["phase_rest"] = entry["load_s"] - sum(PHASE_S[phase] for phase in on_clock)
+        entry["db_mb"] = database_mb(db)
         entry.update(kpi_timings(db.url))
         if one_pass:
             entry["resent_s"] = run_cli(["load", "payments", "--quiet", str(resent(payments[-1]))], db.url)
@@ -374,6 +389,7 @@ ROWS = [
     ("  as share of a full reload", "month_share", "{:.0%}"),
     ("the same month sent again: all updates (s)", "resent_s", "{:.1f}"),
     ("peak memory of a load command, helper included (MB)", "peak_mb", "{:,.0f}"),
+    ("database size on disk after the load (MB)", "db_mb", "{:,.0f}"),
     ("where the load's time went (`cashless load --timings`, s):", None, ""),
     ("  start-up of the two commands (imports, engine)", "phase_start-up", "{:.1f}"),
     ("  helper: read and parse the files", "phase_parse", "{:.1f}"),
