@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.model import artefact_folder  # noqa: E402
 from cashless.settings import DEMO_PASSWORD, database_url  # noqa: E402
 from tests.browser import browser, page_errors, served_app  # noqa: E402
 
@@ -80,9 +81,10 @@ def signed_in_page(chromium, base: str, user: str):
 def measure(url: str, user: str, repeat: int, expiry: float | None) -> dict:
     """First-visit, warm and (optionally) after-expiry times of every page on the warehouse `url`."""
     figures = {title: {} for title in PAGES}
+    env = {"CASHLESS_MODELS_DIR": artefact_folder(url)}  # each warehouse's own models, as bench/model.py
     with browser() as chromium:
         for title in PAGES:  # a fresh server per page: its first visit finds every cache empty
-            with served_app(url) as base:
+            with served_app(url, env=env) as base:
                 page, sign_in_s = signed_in_page(chromium, base, user)
                 if title == "Tổng quan":
                     figures[title]["first"] = sign_in_s
@@ -90,7 +92,7 @@ def measure(url: str, user: str, repeat: int, expiry: float | None) -> dict:
                     figures[title]["first"] = timed_open(page, title)
                 page.context.close()
             print(f"  {title}: first visit {figures[title]['first']:.2f} s", flush=True)
-        with served_app(url) as base:
+        with served_app(url, env=env) as base:
             page, _ = signed_in_page(chromium, base, user)
             for title in PAGES:
                 timed_open(page, title)

@@ -37,12 +37,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def served_app(database_url: str, timeout: float = 60) -> Iterator[str]:
-    """The app as `cashless serve` serves it, on a free port against `database_url`; yields its base URL."""
+def served_app(database_url: str, timeout: float = 60, env: dict | None = None) -> Iterator[str]:
+    """The app as `cashless serve` serves it, on a free port against `database_url` (and `env` added to
+    the environment); yields its base URL."""
     port = free_port()
     process = subprocess.Popen(
         streamlit_command(port, headless=True, address="127.0.0.1"),
-        env={**os.environ, "DATABASE_URL": database_url},
+        env={**os.environ, **(env or {}), "DATABASE_URL": database_url},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
