@@ -119,7 +119,10 @@ def main() -> None:
     parser.add_argument("--user", default="admin", help="demo account to sign in with")
     parser.add_argument("--repeat", type=int, default=5, help="warm visits per page")
     parser.add_argument("--expiry", type=float, help="also time a visit after waiting this many seconds")
+    parser.add_argument("--page", action="append", choices=PAGES, help="only these pages (repeatable)")
     args = parser.parse_args()
+    if args.page:
+        PAGES[:] = [title for title in PAGES if title in args.page]
     urls = args.url or [database_url()]
     results = {}
     for url in urls:

@@ -170,6 +170,7 @@ def _draw_sign_in() -> None:
         username = st.text_input(t("username"), key="auth_username")
         password = st.text_input(t("password"), type="password", key="auth_password")
         submitted = st.form_submit_button(t("sign_in"), type="primary")
+    _preload_charts()
     if submitted:
         with data.engine().begin() as conn:
             result = access.sign_in(
@@ -182,6 +183,16 @@ def _draw_sign_in() -> None:
         else:
             st.error(t("bad_login"))
     st.stop()
+
+
+def _preload_charts() -> None:
+    """An empty chart, hidden: the browser fetches and compiles the chart library (about 1 s on a first
+    visit) while the user types, not after the click that opens the overview's charts."""
+    import plotly.graph_objects as go
+
+    st.html("<style>.st-key-preload_charts {display: none}</style>")
+    with st.container(key="preload_charts"):
+        st.plotly_chart(go.Figure(), key="preload_chart")
 
 
 def _signed_in(account: Account) -> None:
