@@ -29,6 +29,7 @@ def register(commands) -> None:
 
 
 def run(args) -> int:
+    from warehouse import list_counts
     from warehouse.db import shown_url
     from warehouse.migrate import upgrade
     from warehouse.snapshots import refresh_snapshots
@@ -42,6 +43,9 @@ def run(args) -> int:
         since = refresh_snapshots(engine, progress=True)  # a migration may leave them stale
         if since:
             print(f"snapshots refreshed from {since}")
+        with engine.begin() as conn:  # lists made before their counts were stored (migration 0012)
+            if not list_counts.counts_are_current(conn):
+                list_counts.store_counts(conn)
     else:
         since = refresh_snapshots(open_engine(), full=args.full)
         print(

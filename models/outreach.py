@@ -27,11 +27,10 @@ from cashless.texts import OUTCOMES
 from models.export import build_sheet, sheet_bytes
 from models.runs import latest_scores
 from models.uplift import detectable_effect, newcombe_interval
-from warehouse import access, metrics
+from warehouse import access, list_counts, metrics
 from warehouse.access import Viewer, office_filter
 from warehouse.bulk import fetch_frame
 from warehouse.schema import offices, outreach_lists, outreach_members
-from warehouse.status import latest_status_sql
 
 CANDIDATE_COLUMNS = [
     "customer_key",
@@ -210,6 +209,7 @@ def store_list(
             )
         ],
     )
+    list_counts.store_counts(conn, [list_id])
     return {
         "list_id": int(list_id),
         "office_code": office,
@@ -354,6 +354,7 @@ def record_outcomes(conn: Connection, viewer: Viewer, list_id: int, updates: pd.
             changed += 1
     if changed:
         access.record(conn, viewer, "outcomes", row["office_code"], rows=changed, list_id=list_id)
+        list_counts.store_counts(conn, [list_id])
     return changed
 
 
@@ -392,23 +393,9 @@ def list_effects(
     ]  # fmt: skip
     if measured_on is None:
         return pd.DataFrame(columns=columns)
-    listed = (
-        "SELECT DISTINCT om.customer_key FROM outreach_members om JOIN outreach_lists l ON l.id = om.list_id "
-        f"WHERE {office_filter('l.office_code', scope)}"
-    )
-    groups = fetch_frame(  # members counted per list, group and outcome in SQL: a few rows per list
-        conn,
-        f"WITH latest AS ({latest_status_sql(conn, '<= :measured_on', among=listed)}) "
-        "SELECT l.id AS list_id, l.office_code, l.created_at, l.as_of, om.is_control, om.outcome, "
-        "COUNT(*) AS households, SUM(COALESCE(st.cashless, 0)) AS converted FROM outreach_lists l "
-        "JOIN outreach_members om ON om.list_id = l.id "
-        "JOIN customers c ON c.customer_key = om.customer_key "
-        "LEFT JOIN latest st ON st.customer_key = om.customer_key "
-        "WHERE (c.contract_end IS NULL OR c.contract_end > :measured_on) "
-        f"AND {office_filter('l.office_code', scope)} "
-        "GROUP BY l.id, l.office_code, l.created_at, l.as_of, om.is_control, om.outcome",
-        {"measured_on": measured_on, "office": scope},
-    )
+    groups = list_counts.stored_counts(conn, measured_on, scope)
+    if groups is None:  # a day other than the last, or counts made before the last refresh
+        groups = list_counts.count_members(conn, measured_on, scope)
     if groups.empty:
         return pd.DataFrame(columns=columns)
     return measure_effects(groups, measured_on)[columns]

@@ -28,6 +28,7 @@ from models.outreach import list_effects
 from models.runs import latest_scores, load_artefact, model_run
 from models.training import history_start
 from models.uplift import TLearner, compare_rankings, fit_t_learner
+from warehouse import list_counts
 from warehouse.access import Viewer
 from warehouse.bulk import fetch_frame
 from warehouse.db import writing
@@ -111,6 +112,7 @@ def _record(conn: Connection, viewer: Viewer, version: str, cutoff, office, rows
             for r, (k, s, c) in enumerate(zip(rows.index, rows["score"], rows["is_control"]), start=1)
         ],
     )
+    list_counts.store_counts(conn, [list_id])
     return {
         "list_id": int(list_id),
         "office_code": office,

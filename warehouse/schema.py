@@ -317,6 +317,20 @@ outreach_members = Table(
     Column("outcome_by", String(64)),
 )
 
+# Members of each outreach list counted by group, outcome ('' = none) and status at the end of
+# measured_on, under the snapshots' refresh time they were counted at (warehouse.list_counts).
+list_effect_counts = Table(
+    "list_effect_counts",
+    metadata,
+    Column("list_id", Integer, ForeignKey("outreach_lists.id"), primary_key=True),
+    Column("measured_on", Date, primary_key=True),
+    Column("is_control", Boolean, primary_key=True),
+    Column("outcome", String(16), primary_key=True),
+    Column("households", Integer, nullable=False),
+    Column("converted", Integer, nullable=False),
+    Column("counted_at", DateTime, nullable=False),
+)
+
 # Local accounts (DESIGN §8); `email` maps an OIDC sign-in to the same row.
 users = Table(
     "users",

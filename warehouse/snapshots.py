@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, select, text, update
 from warehouse.bulk import bulk_insert, fetch_frame
 from warehouse.days import NO_END, epoch, epoch_day_sql, from_epoch, iso_days
 from warehouse.db import is_sqlite, writing
+from warehouse.list_counts import store_counts
 from warehouse.movements import MEASURES, lookback, movement_deltas
 from warehouse.schema import snapshot_state
 from warehouse.status import active_on, channel_lookup, latest_status_sql, status_changes
@@ -81,6 +82,7 @@ def refresh_snapshots(
             .where(snapshot_state.c.id == 1)
             .values(dirty_from=None, refreshed_at=dt.datetime.now())
         )
+        store_counts(conn)  # the lists' members counted on the new last day, under the new stamp
         log.info(
             "snapshots refreshed from %s in %.1f s", since or "the beginning", time.perf_counter() - started
         )

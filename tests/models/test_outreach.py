@@ -19,6 +19,7 @@ from models.export import read_returned_sheet
 from models.outreach import OutreachError, split_control
 from models.uplift import newcombe_interval
 from tests.models.fixture import CUTOFF, write_files
+from warehouse import list_counts, metrics
 from warehouse.access import AccessDenied, Viewer, audit_entries
 from warehouse.schema import model_runs, outreach_lists, outreach_members, scores
 
@@ -220,3 +221,50 @@ def test_effect_compares_contacted_and_control_conversion_from_payments(scored):
     )
     assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high))  # Newcombe–Wilson, not Wald
     assert row["detectable"] > 0
+
+
+def _sorted(counts: pd.DataFrame) -> pd.DataFrame:
+    keys = ["list_id", "is_control", "outcome"]
+    counts = counts.assign(
+        list_id=counts["list_id"].astype(int),
+        is_control=counts["is_control"].astype(bool),
+        outcome=counts["outcome"].fillna("-").astype(str),
+        households=counts["households"].astype(int),
+        converted=counts["converted"].astype(int),
+    )
+    return counts[[*keys, "households", "converted"]].sort_values(keys).reset_index(drop=True)
+
+
+def test_stored_list_counts_are_the_live_count_after_every_change(scored):
+    """The counts behind list effects, stored at the last day with data, equal a live count after a
+    list is made, after outcomes are recorded and after a load; a count from before the last refresh
+    and any other day are counted live."""
+    engine, paths = scored
+
+    def stored_and_live(conn):
+        last = metrics.data_period(conn)[1]
+        return list_counts.stored_counts(conn, last), list_counts.count_members(conn, last), last
+
+    with engine.begin() as conn:
+        made = outreach.create_list(conn, PLANNER, "PA1101", 5, replace(SETTINGS, control_share=0.4))
+        stored, live, _ = stored_and_live(conn)
+        assert stored is not None and len(live) == 2  # contacted and control, no outcome yet
+        pd.testing.assert_frame_equal(_sorted(stored), _sorted(live))
+        contacted = outreach.list_members(conn, PLANNER, made["list_id"])["customer_id"].tolist()
+        outreach.record_outcomes(
+            conn, PLANNER, made["list_id"],
+            pd.DataFrame({"customer_id": contacted[:1], "assigned_to": [None], "outcome": ["agreed"]}),
+        )  # fmt: skip
+        stored, live, _ = stored_and_live(conn)
+        assert "agreed" in set(live["outcome"])
+        pd.testing.assert_frame_equal(_sorted(stored), _sorted(live))
+    load_files(engine, "payments", [paths["later"]])  # conversions after the list, a later last day
+    with engine.begin() as conn:
+        stored, live, last = stored_and_live(conn)
+        assert last > CUTOFF and live["converted"].sum() > 0
+        pd.testing.assert_frame_equal(_sorted(stored), _sorted(live))
+        assert list_counts.stored_counts(conn, dt.date(2025, 4, 30)) is None  # another day: live
+        shown = outreach.list_effects(conn, PLANNER)
+        conn.exec_driver_sql("UPDATE snapshot_state SET refreshed_at = '2099-01-01 00:00:00'")
+        assert list_counts.stored_counts(conn, last) is None  # counted before the last refresh
+        pd.testing.assert_frame_equal(outreach.list_effects(conn, PLANNER), shown)
