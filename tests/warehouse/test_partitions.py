@@ -85,10 +85,20 @@ def postgres_url(postgres_database):
     return postgres_database
 
 
+def _without_list_counts(monkeypatch) -> None:
+    """Loads as the code of revision 0010 made them: no list counts (their table came in 0012)."""
+    from warehouse import snapshots
+
+    monkeypatch.setattr(snapshots, "store_counts", lambda conn: None)
+
+
 @pytest.mark.postgres
-def test_a_loaded_warehouse_at_0010_is_partitioned_by_0011_and_keeps_every_row(postgres_url, tmp_path):
+def test_a_loaded_warehouse_at_0010_is_partitioned_by_0011_and_keeps_every_row(
+    postgres_url, tmp_path, monkeypatch
+):
     engine = make_engine(postgres_url)
     _migrate(engine, "0010")
+    _without_list_counts(monkeypatch)
     paths = write_fixture(tmp_path)
     load_files(engine, "customers", paths[:1], SETTINGS)
     load_files(engine, "payments", paths[1:], SETTINGS)
@@ -98,7 +108,7 @@ def test_a_loaded_warehouse_at_0010_is_partitioned_by_0011_and_keeps_every_row(p
 
     upgraded = cashless(postgres_url, "db", "upgrade").stdout
     assert "schema up to date" in upgraded
-    assert current_revision(engine) == head_revision() == "0011"
+    assert current_revision(engine) == head_revision()
     assert _is_partitioned(engine) and _partitions(engine) == MONTHS
     after = warehouse_state(engine, DAYS)
     assert payment_rows(engine) == rows
@@ -133,11 +143,12 @@ def test_a_loaded_warehouse_at_0010_is_partitioned_by_0011_and_keeps_every_row(p
 
 
 @pytest.mark.postgres
-def test_the_kpi_command_answers_the_same_before_and_after_the_upgrade(postgres_url, tmp_path):
+def test_the_kpi_command_answers_the_same_before_and_after_the_upgrade(postgres_url, tmp_path, monkeypatch):
     """What `cashless kpi` prints from a warehouse loaded at 0010 (the code of that revision printed
     the same: the snapshots it reads are untouched) is what it prints once payments is partitioned."""
     engine = make_engine(postgres_url)
     _migrate(engine, "0010")
+    _without_list_counts(monkeypatch)
     paths = write_fixture(tmp_path)
     load_files(engine, "customers", paths[:1], SETTINGS)
     load_files(engine, "payments", paths[1:], SETTINGS)
