@@ -27,6 +27,14 @@ def month_start_after(days: np.ndarray) -> np.ndarray:
     return (months + 1).astype("datetime64[D]").astype(np.int64)
 
 
+def distinct_sorted(values: np.ndarray) -> np.ndarray:
+    """The distinct values of a sorted array. np.unique is not used on the large ones: NumPy 2.4
+    finds them by hashing, and on 3 M spread integers that took 3.2 s against 0.02 s for a sort."""
+    keep = np.ones(len(values), dtype=bool)
+    keep[1:] = values[1:] != values[:-1]
+    return values[keep]
+
+
 def month_end_before(days: np.ndarray) -> np.ndarray:
     """The last day of the month before each epoch day's month."""
     months = np.asarray(days, dtype=np.int64).astype("datetime64[D]").astype("datetime64[M]")
@@ -54,7 +62,7 @@ def movement_deltas(
         return pd.DataFrame({"customer_key": [], "day": [], **{m: [] for m in MEASURES}}, dtype=np.int64)
     # blocks of whole customers, so that every customer's lookups stay within its block
     cuts = np.searchsorted(keys, keys[np.arange(BLOCK, len(keys), BLOCK)], side="left")
-    bounds = [0, *np.unique(cuts[cuts > 0]).tolist(), len(keys)]
+    bounds = [0, *distinct_sorted(np.sort(cuts[cuts > 0])).tolist(), len(keys)]
     parts = [
         _block_deltas(changes.iloc[low:high], prior, start_day, end_day, since)
         for low, high in zip(bounds[:-1], bounds[1:])
@@ -67,7 +75,7 @@ def _block_deltas(changes, prior, start_day, end_day, since) -> pd.DataFrame:
     keys = changes["customer_key"].to_numpy(dtype=np.int64)
     days = changes["day"].to_numpy(dtype=np.int64)
     flags = changes["cashless"].to_numpy(dtype=np.int64)
-    customers = np.unique(keys)
+    customers = distinct_sorted(keys)  # changes come by customer
     start, end = start_day[customers], end_day[customers]
     # where an indicator may change: around each status change and each contract start and end
     candidate_days = [days, days + WEEK, month_start_after(days)]
@@ -92,7 +100,7 @@ def _block_deltas(changes, prior, start_day, end_day, since) -> pd.DataFrame:
 
     base = int(min(at.min(initial=0), days.min()) - 40)
     span = int(max(at.max(initial=0), days.max()) - base + 1)
-    packed = np.unique(who * span + (at - base))  # sorted, one per (customer, day)
+    packed = distinct_sorted(np.sort(who * span + (at - base)))  # one per (customer, day)
     who, at = packed // span, packed % span + base
     history = keys * span + (days - base)  # sorted: changes are by customer, then day
     seed = prior.reindex(who).fillna(0).to_numpy(dtype=np.int64)
