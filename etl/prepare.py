@@ -20,6 +20,7 @@ import time
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from multiprocessing.connection import Connection
 
 import numpy as np
@@ -29,7 +30,7 @@ import pyarrow as pa
 from cashless.settings import ROOT
 from etl.payment_ids import PaymentIdHasher
 from etl.read import FOOTERS, ROW_NUMBER, FileRejected, RawFile, read_chunks
-from etl.validate import positions_in, quarantine_records, validate_customers, validate_payments
+from etl.validate import IdLookup, positions_in, quarantine_records, validate_customers, validate_payments
 from warehouse.days import to_epoch_days
 
 STOP_SECONDS = 5.0  # how long a helper gets to finish after its jobs pipe closes
@@ -44,6 +45,14 @@ class PaymentFacts:
     customer_ids: pa.Array
     customer_keys: np.ndarray
     load_day: dt.date = field(default_factory=dt.date.today)
+
+    @cached_property
+    def customer_lookup(self) -> IdLookup:
+        """The ids hashed once, where they are used (on the helper): not pickled, built on first use."""
+        return IdLookup(self.customer_ids)
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "customer_lookup"}
 
 
 @dataclass(frozen=True)
@@ -88,10 +97,11 @@ def prepare_file(
 
 def _prepare_payments(raw: RawFile, facts: PaymentFacts, chunk_rows: int) -> Iterator[PreparedChunk]:
     hasher = PaymentIdHasher()
+    customers = facts.customer_lookup
     for chunk, parse in _timed_chunks(raw, chunk_rows):
         footers = chunk.attrs.get(FOOTERS, 0)
         clock = time.perf_counter()
-        clean, bad = validate_payments(chunk, facts.customer_ids, facts.load_day)
+        clean, bad = validate_payments(chunk, customers, facts.load_day)
         seconds = {"parse": parse, "validate": time.perf_counter() - clock}
         if clean.empty:
             yield PreparedChunk(len(chunk), None, bad, footers=footers, seconds=seconds)

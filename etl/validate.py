@@ -126,17 +126,18 @@ def validate_customers(raw: pd.DataFrame, office_codes: set[str]) -> tuple[pd.Da
 
 
 def validate_payments(
-    raw: pd.DataFrame, known_customers: pa.Array, load_day: dt.date | None = None
+    raw: pd.DataFrame, known_customers: pa.Array | IdLookup, load_day: dt.date | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Clean payment rows (DESIGN §3) and quarantine records; unknown customers are quarantined.
 
-    `known_customers` holds the loaded customer ids; the clean frame's `customer_index` column is
-    each row's position in it. A payment dated before 2000 or after the day after `load_day`
+    `known_customers` holds the loaded customer ids (or their IdLookup, for many chunks); the clean
+    frame's `customer_index` column is each row's position in it. A payment dated before 2000 or after the day after `load_day`
     (default today) is a typo: quarantined, so it can never become the latest data day.
     """
     values, errors = parse_declared(raw, PAYMENTS)
     customer_id = values["customer_id"]
-    customer_index = positions_in(customer_id, known_customers)
+    lookup = known_customers if isinstance(known_customers, IdLookup) else IdLookup(known_customers)
+    customer_index = lookup.positions(customer_id)
     unknown = (customer_id != "") & (customer_index < 0)
     errors["customer_id"][unknown] = (
         "unknown customer_id '" + customer_id[unknown] + "' (load customers first)"
@@ -171,6 +172,35 @@ def per_distinct(parse, values: pd.Series, *args, **kwargs) -> tuple[pd.Series, 
         pd.Series(parsed.to_numpy()[codes], index=values.index, dtype=parsed.dtype),
         pd.Series(errors.to_numpy()[codes], index=values.index, dtype=object),
     )
+
+
+class IdLookup:
+    """Positions of ids in one fixed set of ids (the loaded customers), the set hashed and sorted once.
+
+    Hand-written because Arrow's index_in hashes its whole value set again on every call: 2.8 M
+    customer ids for each chunk of 250 k payments at 10x (1.6 s a chunk against 0.17 s here). Ids
+    are found by a sorted search on 64-bit hashes (pandas' hash_array), and a hit counts only where
+    the stored id equals the value, so a hash collision cannot pass a wrong customer.
+    """
+
+    def __init__(self, keys: pa.Array) -> None:
+        self.keys = keys
+        hashes = pd.util.hash_array(keys.to_numpy(zero_copy_only=False), categorize=False)
+        self.order = np.argsort(hashes, kind="stable")
+        self.hashes = hashes[self.order]
+        self.distinct = not (self.hashes[1:] == self.hashes[:-1]).any()  # else: index_in
+
+    def positions(self, values: pd.Series) -> np.ndarray:
+        """Position of each value in the keys (-1 where absent)."""
+        if not self.distinct or not len(self.keys) or not len(values):
+            return positions_in(values, self.keys)
+        wanted = values.to_numpy(dtype=object)
+        hashes = pd.util.hash_array(wanted, categorize=False)
+        at = np.minimum(np.searchsorted(self.hashes, hashes), len(self.hashes) - 1)
+        position = self.order[at]
+        same = pc.equal(self.keys.take(pa.array(position)), pa.array(wanted, type=pa.string()))
+        found = (self.hashes[at] == hashes) & same.fill_null(False).to_numpy(zero_copy_only=False)
+        return np.where(found, position, -1).astype(np.int64)
 
 
 def positions_in(values: pd.Series, keys: pa.Array) -> np.ndarray:
