@@ -86,3 +86,12 @@ def test_wrong_password_shows_a_message(app_url, page):
     page.get_by_role("button", name="Đăng nhập").click()
     page.get_by_text("Sai tên đăng nhập hoặc mật khẩu").wait_for(timeout=30_000)
     assert page.locator("[data-testid=stSidebarNav]").count() == 0
+
+
+def test_the_sign_in_page_loads_the_chart_library_and_shows_no_chart(app_url, page):
+    """The overview's charts draw at once after the sign-in: the library is loaded before, hidden."""
+    page.goto(app_url)
+    page.get_by_label("Tên đăng nhập").wait_for(timeout=30_000)
+    page.wait_for_function("() => !!document.querySelector('.js-plotly-plot')", timeout=30_000)
+    charts = page.locator(".js-plotly-plot")
+    assert charts.count() == 1 and not charts.first.is_visible()
