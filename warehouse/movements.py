@@ -18,7 +18,8 @@ import pandas as pd
 
 WEEK = 7
 MEASURES = ["converted_week", "slipped_week", "converted_month", "slipped_month"]
-BLOCK = 250_000  # status changes evaluated at a time (bounds the temporary arrays: ~8 int64 per candidate day)
+# status changes evaluated at a time (bounds the temporary arrays: ~8 int64 per candidate day)
+BLOCK = 250_000
 
 
 def month_start_after(days: np.ndarray) -> np.ndarray:

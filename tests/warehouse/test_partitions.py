@@ -85,23 +85,25 @@ def postgres_url(postgres_database):
     return postgres_database
 
 
-def _without_list_counts(monkeypatch) -> None:
-    """Loads as the code of revision 0010 made them: no list counts (their table came in 0012)."""
+def _loaded_at_0010(postgres_url: str, tmp_path, monkeypatch):
+    """The fixture province loaded into a warehouse at 0010, as that revision's code loaded it (no
+    list counts: their table came in 0012); returns the engine and the files."""
     from warehouse import snapshots
 
+    engine = make_engine(postgres_url)
+    _migrate(engine, "0010")
     monkeypatch.setattr(snapshots, "store_counts", lambda conn: None)
+    paths = write_fixture(tmp_path)
+    load_files(engine, "customers", paths[:1], SETTINGS)
+    load_files(engine, "payments", paths[1:], SETTINGS)
+    return engine, paths
 
 
 @pytest.mark.postgres
 def test_a_loaded_warehouse_at_0010_is_partitioned_by_0011_and_keeps_every_row(
     postgres_url, tmp_path, monkeypatch
 ):
-    engine = make_engine(postgres_url)
-    _migrate(engine, "0010")
-    _without_list_counts(monkeypatch)
-    paths = write_fixture(tmp_path)
-    load_files(engine, "customers", paths[:1], SETTINGS)
-    load_files(engine, "payments", paths[1:], SETTINGS)
+    engine, paths = _loaded_at_0010(postgres_url, tmp_path, monkeypatch)
     assert not _is_partitioned(engine) and _partitions(engine) == []
     before, rows = warehouse_state(engine, DAYS), payment_rows(engine)
     assert before["payments fingerprint"][0] == 19
@@ -146,12 +148,7 @@ def test_a_loaded_warehouse_at_0010_is_partitioned_by_0011_and_keeps_every_row(
 def test_the_kpi_command_answers_the_same_before_and_after_the_upgrade(postgres_url, tmp_path, monkeypatch):
     """What `cashless kpi` prints from a warehouse loaded at 0010 (the code of that revision printed
     the same: the snapshots it reads are untouched) is what it prints once payments is partitioned."""
-    engine = make_engine(postgres_url)
-    _migrate(engine, "0010")
-    _without_list_counts(monkeypatch)
-    paths = write_fixture(tmp_path)
-    load_files(engine, "customers", paths[:1], SETTINGS)
-    load_files(engine, "payments", paths[1:], SETTINGS)
+    engine, paths = _loaded_at_0010(postgres_url, tmp_path, monkeypatch)
     with engine.begin() as conn:  # `cashless kpi` refuses an old schema: ask it at 0010 as head
         conn.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": head_revision()})
     before = cashless(postgres_url, *KPI).stdout
