@@ -46,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 import psycopg  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
+from etl.load import PHASES, WRITER_PHASES  # noqa: E402
 from etl.synthetic import generate_province  # noqa: E402
 from warehouse import metrics  # noqa: E402
 from warehouse.db import make_engine  # noqa: E402
@@ -322,8 +323,8 @@ def measure(
             )
             entry["load_s"] += entry["month_s"]
         entry |= {"cpu_s": sum(CPU_S), "peak_mb": max(PEAKS_MB)}
-        entry |= {f"phase_{phase}": PHASE_S[phase] for phase in PHASE_ROWS}
-        on_clock = ("start-up", "waiting", "write", "attribute", "refresh")
+        entry |= {f"phase_{phase}": PHASE_S[phase] for phase in ("start-up", *PHASES)}
+        on_clock = ("start-up", *WRITER_PHASES)
         entry["phase_rest"] = entry["load_s"] - sum(PHASE_S[phase] for phase in on_clock)
         entry["db_mb"] = database_mb(db)
         entry.update(kpi_timings(db.url))
@@ -382,7 +383,6 @@ def bench_scale(
     _print(report, incremental and floor)
 
 
-PHASE_ROWS = ("start-up", "parse", "validate", "shape", "waiting", "write", "attribute", "refresh")
 ROWS = [
     ("project load, snapshots included (s)", "load_s", "{:,.1f}"),
     ("  its CPU time, helper included (s)", "cpu_s", "{:,.1f}"),
@@ -396,13 +396,7 @@ ROWS = [
     ("database size on disk after the load (MB)", "db_mb", "{:,.0f}"),
     ("where the load's time went (`cashless load --timings`, s):", None, ""),
     ("  start-up of the two commands (imports, engine)", "phase_start-up", "{:.1f}"),
-    ("  helper: read and parse the files", "phase_parse", "{:.1f}"),
-    ("  helper: validate the rows", "phase_validate", "{:.1f}"),
-    ("  helper: shape the rows (ids, keys, days)", "phase_shape", "{:.1f}"),
-    ("  writer waiting for prepared chunks", "phase_waiting", "{:.1f}"),
-    ("  write (inserts, staging, merges)", "phase_write", "{:.1f}"),
-    ("  the runs' offices and commits", "phase_attribute", "{:.1f}"),
-    ("  refresh of the daily snapshots", "phase_refresh", "{:.1f}"),
+    *((f"  {what}", f"phase_{phase}", "{:.1f}") for phase, what in PHASES.items()),
     ("  the rest (facts, helper start, exit)", "phase_rest", "{:.1f}"),
     ("kpi() in process, all offices, median of 7 days (ms)", "kpi_ms", "{:.1f}"),
     ("kpi() in process, all offices, slowest day (ms)", "kpi_max_ms", "{:.1f}"),
@@ -443,7 +437,7 @@ def main() -> None:
     parser.add_argument(
         "--one-table",
         action="store_true",
-        help="PostgreSQL also with payments in one table (revision 0010), beside payments by month",
+        help="PostgreSQL also with payments in one table (revision 0011 skipped), beside payments by month",
     )
     parser.add_argument(
         "--floor", action=argparse.BooleanOptionalAction, default=True, help="the driver floor and ratio"

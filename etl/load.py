@@ -33,8 +33,9 @@ from etl.validate import quarantine_records
 from warehouse.bulk import bulk_insert, fetch_frame, insert_if_new, iso_dates
 from warehouse.days import from_epoch, iso_days
 from warehouse.db import writing
+from warehouse.keys import customer_offices
 from warehouse.partitions import MonthPartitions, payment_layout
-from warehouse.quality import attribute_runs, customer_offices
+from warehouse.quality import attribute_runs
 from warehouse.schema import (
     channel_names,
     communes,
@@ -87,17 +88,19 @@ class LoadResult:
 
 
 ProgressFactory = Callable[[int, str], object]
-# Where a load's time goes, as `load_files(timings=...)` reports it. Parsing, validating and shaping
-# run on the helper process for big loads, beside the writes: there only "waiting" is on the clock.
+# Where a load's time goes, as `load_files(timings=...)` reports it: each phase and what it covers.
+# Parsing, validating and shaping run on the helper process for big loads, beside the writes; the
+# writer's own phases (WRITER_PHASES) add up, with the command's start-up, to about its whole time.
 PHASES = {
-    "parse": "reading and parsing the files",
-    "validate": "validating the rows",
-    "shape": "shaping the rows for the database (ids, keys, days)",
-    "waiting": "the writer waiting for prepared chunks",
-    "write": "writing: inserts, staging and merges, quarantine",
-    "attribute": "the run's offices, then the commit",
-    "refresh": "refreshing the daily snapshots",
+    "parse": "helper: read and parse the files",
+    "validate": "helper: validate the rows",
+    "shape": "helper: shape the rows (ids, keys, days)",
+    "waiting": "writer waiting for prepared chunks",
+    "write": "write (inserts, staging, merges, quarantine)",
+    "attribute": "the runs' offices and commits",
+    "refresh": "refresh of the daily snapshots",
 }
+WRITER_PHASES = ("waiting", "write", "attribute", "refresh")
 
 
 def load_files(
@@ -239,7 +242,7 @@ def _read_facts(
         customer_keys=known["customer_key"].to_numpy(dtype=np.int64),
         load_day=dt.date.today(),
     )
-    return facts, customer_offices(known)
+    return facts, customer_offices(known["customer_key"], known["office_code"])
 
 
 def _already_loaded(conn: Connection, raw: RawFile) -> bool:
@@ -459,7 +462,7 @@ class _PaymentLoader(_FileLoader):
     """Payments: written straight when their ids are new, else replaced through a staging table.
 
     Which table holds the ids (and so tells a re-sent id and its owner) depends on the layout:
-    payments itself (SQLite, or PostgreSQL before migration 0010), or payment_ids beside payments
+    payments itself (SQLite, or PostgreSQL before migration 0011), or payment_ids beside payments
     partitioned by month. The steps are the same on every layout.
     """
 

@@ -126,18 +126,17 @@ def validate_customers(raw: pd.DataFrame, office_codes: set[str]) -> tuple[pd.Da
 
 
 def validate_payments(
-    raw: pd.DataFrame, known_customers: pa.Array | IdLookup, load_day: dt.date | None = None
+    raw: pd.DataFrame, known_customers: IdLookup, load_day: dt.date | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Clean payment rows (DESIGN §3) and quarantine records; unknown customers are quarantined.
 
-    `known_customers` holds the loaded customer ids (or their IdLookup, for many chunks); the clean
-    frame's `customer_index` column is each row's position in it. A payment dated before 2000 or after the day after `load_day`
+    `known_customers` finds the loaded customer ids; the clean frame's `customer_index` column is
+    each row's position among them. A payment dated before 2000 or after the day after `load_day`
     (default today) is a typo: quarantined, so it can never become the latest data day.
     """
     values, errors = parse_declared(raw, PAYMENTS)
     customer_id = values["customer_id"]
-    lookup = known_customers if isinstance(known_customers, IdLookup) else IdLookup(known_customers)
-    customer_index = lookup.positions(customer_id)
+    customer_index = known_customers.positions(customer_id)
     unknown = (customer_id != "") & (customer_index < 0)
     errors["customer_id"][unknown] = (
         "unknown customer_id '" + customer_id[unknown] + "' (load customers first)"

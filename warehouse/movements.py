@@ -63,7 +63,7 @@ def movement_deltas(
         return pd.DataFrame({"customer_key": [], "day": [], **{m: [] for m in MEASURES}}, dtype=np.int64)
     # blocks of whole customers, so that every customer's lookups stay within its block
     cuts = np.searchsorted(keys, keys[np.arange(BLOCK, len(keys), BLOCK)], side="left")
-    bounds = [0, *distinct_sorted(np.sort(cuts[cuts > 0])).tolist(), len(keys)]
+    bounds = [0, *distinct_sorted(cuts[cuts > 0]).tolist(), len(keys)]  # cuts are sorted, as keys are
     parts = [
         _block_deltas(changes.iloc[low:high], prior, start_day, end_day, since)
         for low, high in zip(bounds[:-1], bounds[1:])

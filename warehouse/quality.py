@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Integer, bindparam, delete, func, insert, nul
 
 from warehouse.access import Viewer, office_scope
 from warehouse.bulk import fetch_frame
+from warehouse.keys import customer_offices
 from warehouse.schema import load_run_offices, load_runs, offices, quarantine
 
 RUN_COLUMNS = [
@@ -175,22 +176,13 @@ def attribute_runs(
         )
 
 
-def customer_offices(people: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
-    """From customer_key and office_code rows: each customer's office as a position in the returned
-    codes, in an array indexed by customer_key (-1 where there is no such customer)."""
-    codes, office_codes = pd.factorize(people["office_code"])
-    keys = people["customer_key"].to_numpy(dtype=np.int64)
-    office_of = np.full(int(keys.max()) + 1 if len(keys) else 1, -1, dtype=np.int64)
-    office_of[keys] = codes
-    return office_of, office_codes
-
-
 def _payment_counts(
     conn: Connection, run_id: int, paid_by: np.ndarray, offices: tuple[np.ndarray, pd.Index] | None
 ) -> pd.DataFrame:
     """load_run_id, office_code, rows_loaded, rows_quarantined (0) of payments by the customers `paid_by`."""
     if offices is None:
-        offices = customer_offices(fetch_frame(conn, "SELECT customer_key, office_code FROM customers"))
+        people = fetch_frame(conn, "SELECT customer_key, office_code FROM customers")
+        offices = customer_offices(people["customer_key"], people["office_code"])
     office_of, office_codes = offices
     paid_by = np.asarray(paid_by, dtype=np.int64)
     offices_paid = np.where(paid_by < len(office_of), office_of[np.minimum(paid_by, len(office_of) - 1)], -1)

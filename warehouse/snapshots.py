@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, select, text, update
 from warehouse.bulk import bulk_insert, fetch_frame
 from warehouse.days import NO_END, epoch, epoch_day_sql, from_epoch, iso_days
 from warehouse.db import is_sqlite, writing
+from warehouse.keys import by_key, customer_offices
 from warehouse.list_counts import store_counts
 from warehouse.movements import MEASURES, lookback, movement_deltas
 from warehouse.schema import snapshot_state
@@ -125,8 +126,8 @@ def rebuild_from(conn: Connection, since: dt.date | None, recent: pd.DataFrame |
     moves = movement_deltas(
         pd.concat([kept, changes[["customer_key", "day", "cashless"]]], ignore_index=True),
         prior_early,
-        _by_key(people.index, people["start_day"].to_numpy(), fill=NO_END),
-        _by_key(people.index, people["end_day"].to_numpy(), fill=NO_END),
+        by_key(people.index, people["start_day"].to_numpy(), fill=NO_END),
+        by_key(people.index, people["end_day"].to_numpy(), fill=NO_END),
         m,
     )
 
@@ -143,9 +144,8 @@ def rebuild_from(conn: Connection, since: dt.date | None, recent: pd.DataFrame |
         ),
     )
 
-    offices, office_codes = pd.factorize(people["office_code"])
-    office_of = _by_key(people.index, offices)
-    commune_of = _by_key(people.index, people["commune_id"].to_numpy())
+    office_of, office_codes = customer_offices(people.index, people["office_code"].to_numpy())
+    commune_of = by_key(people.index, people["commune_id"].to_numpy())
     keys = paid["customer_key"].to_numpy(dtype=np.int64)
     groups = (
         ("snapshot_office_day", ["office_code"], office_of, pd.DataFrame({"office_code": office_codes})),
@@ -177,14 +177,6 @@ def rebuild_from(conn: Connection, since: dt.date | None, recent: pd.DataFrame |
         "snapshot_channel_day",
         channel_flows[["office_code", "day", "channel_name_id", "payments", "amount"]],
     )
-
-
-def _by_key(customer_keys: pd.Index, values: np.ndarray, fill: int = -1) -> np.ndarray:
-    """`values` in an array indexed by customer_key (keys are small dense integers), `fill` where absent."""
-    keys = customer_keys.to_numpy(dtype=np.int64)
-    out = np.full(int(keys.max()) + 1 if len(keys) else 1, fill, dtype=np.int64)
-    out[keys] = values
-    return out
 
 
 def _communes(people: pd.DataFrame) -> pd.DataFrame:
