@@ -81,7 +81,9 @@ def signed_in_page(chromium, base: str, user: str):
 def measure(url: str, user: str, repeat: int, expiry: float | None) -> dict:
     """First-visit, warm and (optionally) after-expiry times of every page on the warehouse `url`."""
     figures = {title: {} for title in PAGES}
-    env = {"CASHLESS_MODELS_DIR": artefact_folder(url)}  # each warehouse's own models, as bench/model.py
+    # each warehouse's own models where bench/model.py put them, else the usual folder (the demo's)
+    folder = artefact_folder(url)
+    env = {"CASHLESS_MODELS_DIR": folder} if Path(folder).is_dir() else {}
     with browser() as chromium:
         for title in PAGES:  # a fresh server per page: its first visit finds every cache empty
             with served_app(url, env=env) as base:
