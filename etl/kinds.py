@@ -71,8 +71,8 @@ CUSTOMERS = Kind(
         Column("name", ("TEN_KHANG", "Tên khách hàng"), max_length=200),
         Column("address", ("DIA_CHI", "Địa chỉ"), max_length=400),
         Column("phone", ("SO_DTHOAI", "Số điện thoại"), max_length=40),
-        Column("contract_start", ("NGAY_HLUC", "Ngày hiệu lực"), "date", required=True),
-        Column("contract_end", ("NGAY_HET_HLUC", "Ngày hết hiệu lực"), "date"),
+        Column("contract_start", ("NGAY_HLUC", "Ngày hiệu lực"), "date", required=True, distinct=True),
+        Column("contract_end", ("NGAY_HET_HLUC", "Ngày hết hiệu lực"), "date", distinct=True),
     ),
 )
 

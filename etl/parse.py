@@ -93,6 +93,8 @@ def _date_part(value) -> dt.date:
 def parse_amounts(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """VND integers > 0 written 1234567, 1.234.567, 1,234,567 or 1 234 567 -> int64."""
     text = _text(values)
+    if text.str.fullmatch(r"[1-9]\d{0,14}").all():  # the usual export: plain digits, none zero
+        return text.astype("int64"), _errors_like(values)
     ok = text.str.match(_AMOUNT)
     digits = text.where(ok, "0").str.replace(r"\D", "", regex=True)
     too_long = digits.str.len() > 15

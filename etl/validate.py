@@ -34,7 +34,10 @@ FUTURE_SLACK = dt.timedelta(days=1)  # a payment may be dated up to the day afte
 
 def collect_errors(checks: dict[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
     """First failing column and all reasons per row, from per-column error Series (None = fine)."""
-    errors = pd.DataFrame(checks)
+    errors = pd.DataFrame({column: e for column, e in checks.items() if e.notna().any()})
+    if errors.columns.empty:  # the usual chunk: every row fine
+        index = next(iter(checks.values())).index
+        return pd.Series(None, index=index, dtype=object), pd.Series(None, index=index, dtype=object)
     failing = errors.notna()
     first_column = failing.idxmax(axis=1).where(failing.any(axis=1))
     reasons = pd.Series(None, index=errors.index, dtype=object)
