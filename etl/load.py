@@ -27,7 +27,7 @@ from cashless.text import fold_text
 from cashless.texts import t
 from etl.communes import commune_key, current_names, merge_communes, read_commune_aliases
 from etl.kinds import CUSTOMERS, PAYMENTS
-from etl.prepare import CustomerFacts, PaymentFacts, PreparedChunk, Preparer
+from etl.prepare import CustomerFacts, PaymentFacts, PreparedChunk, Preparer, start_helper
 from etl.read import ROW_NUMBER, FileRejected, RawFile, open_raw_file, read_chunks
 from etl.validate import quarantine_records
 from warehouse.bulk import bulk_insert, fetch_frame, insert_if_new, iso_dates
@@ -172,9 +172,10 @@ class _FileQueue:
 
     def _restart(self, conn: Connection, version: object) -> None:
         self.pause()
+        helper = start_helper() if self.ahead else None  # starting while the facts are read
         if self.facts is None or version != self.facts_version:
             (self.facts, self.offices), self.facts_version = _read_facts(conn, self.kind), version
-        self.preparer = Preparer(self.facts, self.settings.chunk_rows, self.ahead)
+        self.preparer = Preparer(self.facts, self.settings.chunk_rows, helper)
 
     def pause(self) -> None:
         """Stop preparing ahead (the helper ends); the next file starts it again with the same facts."""
@@ -481,9 +482,13 @@ class _PaymentLoader(_FileLoader):
         days = rows["day"].to_numpy()
         self.note_day(from_epoch(days.min()))
         self.partitions.make_room(days)
-        stored = {"paid_at": iso_days(days), "channel_name_id": channel_ids, "load_run_id": self.run_id}
-        frame = pd.DataFrame({c: stored[c] if c in stored else rows[c].to_numpy() for c in PAYMENT_COLUMNS})
-        replaced, earliest_old, taken = self._upsert(frame, rows["row_number"].to_numpy())
+        stored = {
+            "paid_at": pd.Series(iso_days(days), dtype=object),  # text as Python objects, as executemany
+            "channel_name_id": channel_ids,  # binds them (not turned into Arrow strings and back)
+            "load_run_id": self.run_id,
+        }
+        frame = pd.DataFrame({c: stored[c] if c in stored else rows[c] for c in PAYMENT_COLUMNS})
+        replaced, earliest_old, taken = self._upsert(frame, rows["row_number"].to_numpy(), chunk.shared)
         if taken.any():
             frame, rows, days, channel_ids = frame[~taken], rows[~taken], days[~taken], channel_ids[~taken]
         self.note_day(earliest_old)
@@ -511,15 +516,15 @@ class _PaymentLoader(_FileLoader):
                 bulk_insert(self.conn, quarantine.name, bad.assign(load_run_id=self.run_id))
                 self.result.quarantined += len(bad)
 
-    def _upsert(self, frame: pd.DataFrame, lines: np.ndarray) -> tuple[int, object, np.ndarray]:
+    def _upsert(self, frame: pd.DataFrame, lines: np.ndarray, shared: bool) -> tuple[int, object, np.ndarray]:
         """Insert or replace the chunk's payments: how many replaced rows, their earliest old day, and
-        which rows were not written: their id belongs to another customer (quarantined).
+        which rows were not written: their id belongs to another customer (quarantined). `shared`:
+        an id is given to two customers within the chunk (so it cannot all be new).
 
         A chunk of new ids (the usual monthly file) goes straight in: executemany or COPY, as fast
         as the driver allows. A chunk with known ids, or one the sampled guess got wrong (the
         direct insert fails on the unique key of the ids and is undone), is staged and merged.
         """
-        shared = frame["payment_id"].duplicated().any()  # an id given to two customers in the chunk
         if not shared and self._insert_if_all_new(frame):
             return 0, None, np.zeros(len(frame), dtype=bool)
         return self._merge_through_staging(frame, lines)

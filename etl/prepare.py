@@ -71,6 +71,7 @@ class PreparedChunk:
     bad: pd.DataFrame
     channels: list[str] = field(default_factory=list)  # payments: texts the channel codes point into
     repeated: int = 0  # payments: rows dropped because a later row of the chunk has the same id
+    shared: bool = False  # payments: an id given to two customers within the chunk (never written straight)
     footers: int = 0  # totals rows at the foot of a report, skipped
     seconds: dict[str, float] = field(default_factory=dict)  # parse / validate / shape, where it ran
 
@@ -108,8 +109,9 @@ def _prepare_payments(raw: RawFile, facts: PaymentFacts, chunk_rows: int) -> Ite
             continue
         clock = time.perf_counter()
         rows, channels, repeated = shape_payments(clean, hasher, facts.customer_keys)
+        shared = bool(rows["payment_id"].duplicated().any())
         seconds["shape"] = time.perf_counter() - clock
-        yield PreparedChunk(len(chunk), rows, bad, channels, repeated, footers, seconds)
+        yield PreparedChunk(len(chunk), rows, bad, channels, repeated, shared, footers, seconds)
 
 
 def shape_payments(
@@ -126,7 +128,8 @@ def shape_payments(
     codes, channels = pd.factorize(clean["channel"])
     rows = pd.DataFrame(
         {
-            "payment_id": clean["payment_id"].to_numpy(dtype=object),
+            # kept Python text: the writer's executemany wants it so (Arrow strings cost 1 s a load)
+            "payment_id": pd.Series(clean["payment_id"].to_numpy(dtype=object), dtype=object),
             "customer_key": customer_keys[clean["customer_index"].to_numpy()],
             "bill_period": clean["bill_period"].to_numpy(dtype=np.int64),
             "day": to_epoch_days(clean["paid_at"]),
@@ -176,10 +179,15 @@ class Preparer:
     prepared inline, so the helper never has to go back.
     """
 
-    def __init__(self, facts: PaymentFacts | CustomerFacts, chunk_rows: int, ahead: bool) -> None:
+    def __init__(
+        self, facts: PaymentFacts | CustomerFacts, chunk_rows: int, helper: _Helper | None = None
+    ) -> None:
+        """`helper`: a started helper (see `start_helper`) that prepares ahead; None: all inline."""
         self.facts = facts
         self.chunk_rows = chunk_rows
-        self._helper = _Helper(facts, chunk_rows) if ahead else None
+        self._helper = helper
+        if helper is not None:
+            helper.begin(facts, chunk_rows)
         self._submitted: list[RawFile] = []
 
     def submit(self, raw: RawFile) -> None:
@@ -203,6 +211,11 @@ class Preparer:
             self._helper = None
 
 
+def start_helper() -> _Helper:
+    """A helper process, started now and given its facts by the Preparer that takes it."""
+    return _Helper()
+
+
 class _Helper:
     """A helper process reading jobs from one pipe and writing prepared chunks (or an error) to another.
 
@@ -211,7 +224,8 @@ class _Helper:
     for the loading thread. When either side ends, the other gets EOF or a broken pipe and stops.
     """
 
-    def __init__(self, facts, chunk_rows: int) -> None:
+    def __init__(self) -> None:
+        """Starts the interpreter; it imports what it needs while the caller reads the facts."""
         jobs_in, jobs_out = os.pipe()
         results_in, results_out = os.pipe()
         env = {
@@ -227,8 +241,11 @@ class _Helper:
         os.close(results_out)
         self.results = Connection(results_in, writable=False)
         self.sender = _Sender(Connection(jobs_out, readable=False))
-        self.sender.send((facts, chunk_rows))  # in the background: the helper is still starting
         self.next_job = 0  # jobs before this one have been read or dropped
+
+    def begin(self, facts, chunk_rows: int) -> None:
+        """The facts files are prepared with: the first message (sent in the background)."""
+        self.sender.send((facts, chunk_rows))
 
     def send(self, job: int, raw: RawFile) -> None:
         self.sender.send((job, raw))
