@@ -173,8 +173,13 @@ class _FileQueue:
     def _restart(self, conn: Connection, version: object) -> None:
         self.pause()
         helper = start_helper() if self.ahead else None  # starting while the facts are read
-        if self.facts is None or version != self.facts_version:
-            (self.facts, self.offices), self.facts_version = _read_facts(conn, self.kind), version
+        try:
+            if self.facts is None or version != self.facts_version:
+                (self.facts, self.offices), self.facts_version = _read_facts(conn, self.kind), version
+        except BaseException:
+            if helper is not None:
+                helper.stop()
+            raise
         self.preparer = Preparer(self.facts, self.settings.chunk_rows, helper)
 
     def pause(self) -> None:
