@@ -46,10 +46,11 @@ class LoadSettings:
     parse_ahead: bool = True
     helper_min_bytes: int = 32 * 2**20
     # Payments kept in memory for the snapshot refresh; past this, a load refreshes in batches. Each
-    # costs ~50 B at the refresh's peak (0.4 GB at 8 M); a 10x load refreshes after every third
-    # monthly file, and the demo's whole history (6 M) once: each batch costs a refresh and a pause
-    # of the helper (2 s more in the demo's load at 4 M).
-    max_rows_in_memory: int = 8_000_000
+    # costs ~50 B at the refresh's peak (8 M: 0.2 GB more than 4 M at 10x, measured).
+    max_rows_in_memory: int = 4_000_000  # 10x: a refresh every two monthly files
+    # During such a batch refresh the helper is stopped (its memory given back) only on a warehouse
+    # of more customers than this: the demo's keeps preparing the next chunks instead.
+    helper_pause_customers: int = 1_000_000
     # Renamed or merged communes (office_code, old_name, new_name): history rolls up under the new name.
     commune_aliases: Path = COMMUNE_ALIASES_CSV
 

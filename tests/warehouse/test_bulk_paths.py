@@ -189,9 +189,16 @@ def test_refresh_in_small_blocks_gives_the_same_snapshots(engine, tmp_path, monk
     assert (flows["amount"], flows["cashless_amount"]) == (1_780_000, 1_010_000)
 
 
-def test_helper_restarts_after_a_mid_load_refresh(engine, tmp_path):
+@pytest.mark.parametrize("pause_above", [0, 1_000_000], ids=["helper stopped", "helper kept"])
+def test_a_mid_load_refresh_with_the_helper_stopped_then_restarted_or_kept(engine, tmp_path, pause_above):
     paths = write_fixture(tmp_path)
-    settings = LoadSettings(chunk_rows=4, progress=False, helper_min_bytes=0, max_rows_in_memory=3)
+    settings = LoadSettings(
+        chunk_rows=4,
+        progress=False,
+        helper_min_bytes=0,
+        max_rows_in_memory=3,
+        helper_pause_customers=pause_above,
+    )
     load_files(engine, "customers", [paths[0]], settings)
     results = load_files(engine, "payments", paths[1:], settings)
     assert [(r.status, r.loaded) for r in results] == [("loaded", 6), ("loaded", 11), ("loaded", 2)]
