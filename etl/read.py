@@ -304,6 +304,99 @@ def _delimiter(header_line: str) -> str:
 
 
 def _read_csv(raw: RawFile, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """The file's rows as text, `chunk_rows` at a time.
+
+    pyarrow's reader takes a plain table (every line a row with the header's fields) in half the
+    time of pandas'; from the first line it refuses (a blank or short line, another encoding, a
+    malformed quote), pandas' reader takes over after the rows already read, and its rules apply.
+    """
+    yielded = 0
+    try:
+        for frame in _read_plain_csv(raw, chunk_rows):
+            yield frame
+            yielded += len(frame)
+        return
+    except _NotPlain:
+        pass
+    for frame in _read_csv_with_pandas(raw, chunk_rows):
+        if yielded >= len(frame):
+            yielded -= len(frame)
+            continue
+        yield frame.iloc[yielded:]
+        yielded = 0
+
+
+class _NotPlain(Exception):
+    """The CSV is not a plain table from here on: pandas' reader takes it."""
+
+
+def _read_plain_csv(raw: RawFile, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """pyarrow's streaming reader, every column text; raises _NotPlain where it cannot go on."""
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    names = _header_cells(raw)
+    if names is None or len(set(names)) < len(names):
+        raise _NotPlain
+    try:
+        reader = pa_csv.open_csv(
+            raw.path,
+            read_options=pa_csv.ReadOptions(use_threads=False, skip_rows=raw.header_row, block_size=1 << 22),
+            parse_options=pa_csv.ParseOptions(delimiter=raw.delimiter, ignore_empty_lines=False),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        if reader.schema.names != names:
+            raise _NotPlain
+        pending: list = []
+        rows = chunks = 0
+        for batch in reader:
+            pending.append(batch)
+            rows += batch.num_rows
+            while rows >= chunk_rows:
+                table = pa.Table.from_batches(pending, reader.schema)
+                yield _text_frame(table.slice(0, chunk_rows))
+                chunks += 1
+                rest = table.slice(chunk_rows)
+                pending, rows = rest.to_batches(), rest.num_rows
+        if not rows and not chunks:  # a header alone: as pandas reads it
+            raise _NotPlain
+        if rows:
+            yield _text_frame(pa.Table.from_batches(pending, reader.schema))
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        raise _NotPlain from None
+
+
+def _header_cells(raw: RawFile) -> list[str] | None:
+    """The header's cells as written (the header line of the file, split as CSV), None if unsure."""
+    with open(raw.path, "rb") as handle:
+        head = handle.read(_HEAD_BYTES)
+    try:
+        text = codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=len(head) < _HEAD_BYTES)
+    except UnicodeDecodeError:
+        return None
+    lines = re.split(r"\r\n|\r|\n", text)  # as the csv module counts them (not str.splitlines)
+    if raw.header_row >= len(lines) - 1:  # the header's line may be cut at the end of the read
+        return None
+    return next(csv.reader([lines[raw.header_row]], delimiter=raw.delimiter), None)
+
+
+def _text_frame(table) -> pd.DataFrame:
+    """An Arrow table of text columns as pandas' text columns (no copy); _NotPlain if a value holds
+    a line break (a quoted one, or a quote left open to the end of the file: pandas' rules decide)."""
+    import pyarrow.compute as pc
+
+    if any(pc.any(pc.match_substring_regex(column, "[\r\n]")).as_py() for column in table.columns):
+        raise _NotPlain
+    frame = table.to_pandas(types_mapper=lambda _: pd.StringDtype("pyarrow", na_value=np.nan))
+    frame.columns = table.schema.names  # duplicate-free, checked before
+    return frame
+
+
+def _read_csv_with_pandas(raw: RawFile, chunk_rows: int) -> Iterator[pd.DataFrame]:
     path = raw.path
     try:
         reader = pd.read_csv(
