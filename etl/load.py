@@ -496,9 +496,9 @@ class _PaymentLoader(_FileLoader):
         days = rows["day"].to_numpy()
         self.note_day(from_epoch(days.min()))
         self.partitions.make_room(days)
-        stored = {
-            "paid_at": pd.Series(iso_days(days), dtype=object),  # text as Python objects, as executemany
-            "channel_name_id": channel_ids,  # binds them (not turned into Arrow strings and back)
+        stored = {  # as they come: Python text stays so for executemany, Arrow text for COPY
+            "paid_at": pd.Series(iso_days(days), dtype=object),
+            "channel_name_id": channel_ids,
             "load_run_id": self.run_id,
         }
         frame = pd.DataFrame({c: stored[c] if c in stored else rows[c] for c in PAYMENT_COLUMNS})

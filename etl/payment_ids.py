@@ -44,10 +44,10 @@ class PaymentIdHasher:
         text[:, 1:9] = _compact_days(rows["paid_at"])
         hex_digits = np.frombuffer(ids.astype(">u8").tobytes().hex().encode("ascii"), dtype=np.uint8)
         text[:, 9:] = hex_digits.reshape(-1, 16)[:, :12]
-        if missing.all():
-            return pd.Series(_as_text(text), index=given.index, dtype=object)
+        if missing.all():  # the usual export: text in Arrow, as pandas holds it, without a copy
+            return pd.Series(_as_text(text), index=given.index, dtype="str")
         result = given.astype(object)
-        result[missing] = _as_text(text)
+        result[missing] = _as_text(text).to_numpy(zero_copy_only=False)
         return result
 
     def _occurrences(self, base: np.ndarray) -> np.ndarray:
@@ -85,9 +85,8 @@ def _compact_days(paid_at: pd.Series) -> np.ndarray:
     return np.frombuffer(text.tobytes(), dtype=np.uint8).reshape(-1, 8)[codes]
 
 
-def _as_text(rows: np.ndarray) -> np.ndarray:
-    """Rows of ASCII bytes (one id per row, all the same width) -> Python str objects."""
+def _as_text(rows: np.ndarray) -> pa.Array:
+    """Rows of ASCII bytes (one id per row, all the same width) -> an Arrow text array."""
     width = rows.shape[1]
     offsets = pa.py_buffer(np.arange(0, (len(rows) + 1) * width, width, dtype=np.int32))
-    array = pa.Array.from_buffers(pa.string(), len(rows), [None, offsets, pa.py_buffer(rows.tobytes())])
-    return array.to_numpy(zero_copy_only=False)
+    return pa.Array.from_buffers(pa.string(), len(rows), [None, offsets, pa.py_buffer(rows.tobytes())])

@@ -128,8 +128,8 @@ def shape_payments(
     codes, channels = pd.factorize(clean["channel"])
     rows = pd.DataFrame(
         {
-            # kept Python text: the writer's executemany wants it so (Arrow strings cost 1 s a load)
-            "payment_id": pd.Series(clean["payment_id"].to_numpy(dtype=object), dtype=object),
+            # Arrow text: pickled as buffers (Python strings cost 40 ms a chunk here, 26 in the writer)
+            "payment_id": clean["payment_id"].astype("str").array,
             "customer_key": customer_keys[clean["customer_index"].to_numpy()],
             "bill_period": clean["bill_period"].to_numpy(dtype=np.int64),
             "day": to_epoch_days(clean["paid_at"]),
