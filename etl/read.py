@@ -366,7 +366,7 @@ def _read_plain_csv(raw: RawFile, chunk_rows: int) -> Iterator[pd.DataFrame]:
             raise _NotPlain
         if rows:
             yield _text_frame(pa.Table.from_batches(pending, reader.schema))
-    except (pa.ArrowInvalid, UnicodeDecodeError):
+    except (pa.ArrowException, UnicodeDecodeError):  # any refusal: pandas decides what it means
         raise _NotPlain from None
 
 
