@@ -496,11 +496,12 @@ class _PaymentLoader(_FileLoader):
         days = rows["day"].to_numpy()
         self.note_day(from_epoch(days.min()))
         self.partitions.make_room(days)
-        stored = {  # as they come: Python text stays so for executemany, Arrow text for COPY
+        stored = {  # the days' text kept as Python objects (pandas would make Arrow text of them)
             "paid_at": pd.Series(iso_days(days), dtype=object),
             "channel_name_id": channel_ids,
             "load_run_id": self.run_id,
         }
+        # the rows' own columns as they come: payment ids stay Arrow text (no copy for COPY)
         frame = pd.DataFrame({c: stored[c] if c in stored else rows[c] for c in PAYMENT_COLUMNS})
         replaced, earliest_old, taken = self._upsert(frame, rows["row_number"].to_numpy(), chunk.shared)
         if taken.any():

@@ -56,6 +56,7 @@ class RawFile:
     header_row: int = 0  # 0-based row (CSV: line) of the header
     format: str = "csv"  # csv | xlsx | xls | ods
     delimiter: str = ","  # CSV: the header's
+    header: tuple[str, ...] = ()  # CSV: the header's cells as written
 
 
 @cache
@@ -132,9 +133,9 @@ def open_raw_file(path: Path, kind: str) -> RawFile:
     elif kind_of_file in ("xls", "ods"):
         header_row, _, columns = find_header(_sheet_rows(path, kind_of_file), kind)
     else:
-        header_row, delimiter, columns = _csv_header(path, kind)
+        header_row, delimiter, header, columns = _csv_header(path, kind)
         _reject_nul_bytes(path)
-        return RawFile(path, kind, columns, file_hash(path), header_row, "csv", delimiter)
+        return RawFile(path, kind, columns, file_hash(path), header_row, "csv", delimiter, tuple(header))
     return RawFile(path, kind, columns, file_hash(path), header_row, kind_of_file)
 
 
@@ -222,8 +223,9 @@ def _format(path: Path) -> str:
     return "csv"
 
 
-def _csv_header(path: Path, kind: str) -> tuple[int, str, dict[str, str]]:
-    """The header's line (0-based), delimiter and mapping, from the first records of the first 64 KB."""
+def _csv_header(path: Path, kind: str) -> tuple[int, str, list[str], dict[str, str]]:
+    """The header's line (0-based), delimiter, cells and mapping, from the first records of the
+    first 64 KB."""
     with open(path, "rb") as handle:
         head = handle.read(_HEAD_BYTES)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -247,13 +249,13 @@ def _csv_header(path: Path, kind: str) -> tuple[int, str, dict[str, str]]:
         line = reader.line_num
         if len(records) >= HEADER_SEARCH_ROWS:
             break
-    index, _, mapping = find_header(records, kind)
-    return starts[index], delimiter, mapping
+    index, cells, mapping = find_header(records, kind)
+    return starts[index], delimiter, cells, mapping
 
 
-def _first_covering(text: str, kind: str) -> tuple[int, str, dict[str, str]] | None:
+def _first_covering(text: str, kind: str) -> tuple[int, str, list[str], dict[str, str]] | None:
     """The first record (of the search rows) that names every required column, split by ',' or ';':
-    its line, delimiter and mapping; None if there is none. A quoted cell may hold a line break."""
+    its line, delimiter, cells and mapping; None if there is none. A quoted cell may hold a line break."""
     aliases, required = column_aliases(kind), set(REQUIRED_COLUMNS[kind])
     lines = re.split(r"\r\n|\r|\n", text)  # as the csv module counts them
     found = []
@@ -274,7 +276,7 @@ def _first_covering(text: str, kind: str) -> tuple[int, str, dict[str, str]] | N
     if not found:
         return None
     line, _, delimiter, record = min(found, key=lambda item: item[:2])
-    return line, delimiter, map_columns(record, kind)
+    return line, delimiter, record, map_columns(record, kind)
 
 
 def _not_utf8(path: Path) -> FileRejected:
@@ -335,8 +337,8 @@ def _read_plain_csv(raw: RawFile, chunk_rows: int) -> Iterator[pd.DataFrame]:
     import pyarrow as pa
     import pyarrow.csv as pa_csv
 
-    names = _header_cells(raw)
-    if names is None or len(set(names)) < len(names):
+    names = list(raw.header)
+    if not names or len(set(names)) < len(names):
         raise _NotPlain
     try:
         reader = pa_csv.open_csv(
@@ -370,20 +372,6 @@ def _read_plain_csv(raw: RawFile, chunk_rows: int) -> Iterator[pd.DataFrame]:
         raise _NotPlain from None
 
 
-def _header_cells(raw: RawFile) -> list[str] | None:
-    """The header's cells as written (the header line of the file, split as CSV), None if unsure."""
-    with open(raw.path, "rb") as handle:
-        head = handle.read(_HEAD_BYTES)
-    try:
-        text = codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=len(head) < _HEAD_BYTES)
-    except UnicodeDecodeError:
-        return None
-    lines = re.split(r"\r\n|\r|\n", text)  # as the csv module counts them (not str.splitlines)
-    if raw.header_row >= len(lines) - 1:  # the header's line may be cut at the end of the read
-        return None
-    return next(csv.reader([lines[raw.header_row]], delimiter=raw.delimiter), None)
-
-
 def _text_frame(table) -> pd.DataFrame:
     """An Arrow table of text columns as pandas' text columns (no copy); _NotPlain if a value holds
     a line break (a quoted one, or a quote left open to the end of the file: pandas' rules decide)."""
@@ -391,9 +379,7 @@ def _text_frame(table) -> pd.DataFrame:
 
     if any(pc.any(pc.match_substring_regex(column, "[\r\n]")).as_py() for column in table.columns):
         raise _NotPlain
-    frame = table.to_pandas(types_mapper=lambda _: pd.StringDtype("pyarrow", na_value=np.nan))
-    frame.columns = table.schema.names  # duplicate-free, checked before
-    return frame
+    return table.to_pandas(types_mapper=lambda _: pd.StringDtype("pyarrow", na_value=np.nan))
 
 
 def _read_csv_with_pandas(raw: RawFile, chunk_rows: int) -> Iterator[pd.DataFrame]:
