@@ -13,8 +13,10 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -30,8 +32,8 @@ from etl.kinds import CUSTOMERS, PAYMENTS
 from etl.prepare import CustomerFacts, PaymentFacts, PreparedChunk, Preparer, start_helper
 from etl.read import ROW_NUMBER, FileRejected, RawFile, open_raw_file, read_chunks
 from etl.validate import quarantine_records
-from warehouse.bulk import bulk_insert, fetch_frame, insert_if_new, iso_dates
-from warehouse.days import from_epoch, iso_days
+from warehouse.bulk import bulk_days, bulk_insert, copy_rows, fetch_frame, insert_if_new, iso_dates, send_copy
+from warehouse.days import from_epoch
 from warehouse.db import writing
 from warehouse.keys import customer_offices
 from warehouse.partitions import MonthPartitions, payment_layout
@@ -496,8 +498,8 @@ class _PaymentLoader(_FileLoader):
         days = rows["day"].to_numpy()
         self.note_day(from_epoch(days.min()))
         self.partitions.make_room(days)
-        stored = {  # the days' text kept as Python objects (pandas would make Arrow text of them)
-            "paid_at": pd.Series(iso_days(days), dtype=object),
+        stored = {
+            "paid_at": bulk_days(self.conn, days),
             "channel_name_id": channel_ids,
             "load_run_id": self.run_id,
         }
@@ -548,15 +550,14 @@ class _PaymentLoader(_FileLoader):
         """The chunk written straight if none of its ids is known: first its ids, into the table whose
         key is payment_id (a known one undoes that insert alone), then, beside payment_ids, the rows."""
         ids = self.layout.id_table
-        if not _insert_if_all_new(self.conn, ids, "payment_id", self._id_rows(frame)):
+        if ids == "payments":
+            return _insert_if_all_new(self.conn, ids, "payment_id", frame)
+        rows = _copy_maker().submit(copy_rows, frame)  # made while the server takes the ids
+        if not _insert_if_all_new(self.conn, ids, "payment_id", frame[ID_COLUMNS]):
+            rows.cancel()
             return False
-        if ids != "payments":
-            bulk_insert(self.conn, "payments", frame)
+        send_copy(self.conn, "payments", rows.result())
         return True
-
-    def _id_rows(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """What the id table holds of these payments: all of them, or payment_ids' columns."""
-        return frame if self.layout.id_table == "payments" else frame[ID_COLUMNS]
 
     def _merge_through_staging(
         self, frame: pd.DataFrame, lines: np.ndarray
@@ -630,6 +631,12 @@ class _PaymentLoader(_FileLoader):
             ).all()
             self.channel_ids.update(dict(rows))
         return np.array([self.channel_ids[t] for t in raw_channels], dtype=np.int64)
+
+
+@cache
+def _copy_maker() -> ThreadPoolExecutor:
+    """The thread that makes a chunk's COPY data while the database takes another COPY."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy-rows")
 
 
 def _insert_if_all_new(conn: Connection, table: str, key: str, frame: pd.DataFrame) -> bool:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
+from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
+from warehouse.days import iso_days
 from warehouse.db import driver_connection, is_sqlite
 
 
@@ -18,6 +21,17 @@ def iso_dates(values: pd.Series) -> pd.Series:
     distinct = pd.unique(days.dropna())
     mapping = {day: pd.Timestamp(day).strftime("%Y-%m-%d") for day in distinct}
     return days.map(mapping).astype(object).where(days.notna(), None)
+
+
+def bulk_days(conn: Connection, days: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Epoch days as the bulk path writes a date column: ISO text objects for sqlite3 (kept as
+    objects, which pandas would make Arrow text), Arrow dates for COPY (which formats them itself,
+    with no Python object per row)."""
+    if is_sqlite(conn):
+        return pd.array(iso_days(days), dtype=object)
+    import pyarrow as pa
+
+    return pd.arrays.ArrowExtensionArray(pa.array(np.asarray(days, dtype=np.int32)).view(pa.date32()))
 
 
 TUPLES_AT_ONCE = 500_000  # rows turned into Python tuples per executemany (bounds their memory)
@@ -76,10 +90,19 @@ def _unique_violation(conn: Connection) -> type[Exception]:
     return errors.UniqueViolation
 
 
-def _copy(cursor, table: str, frame: pd.DataFrame) -> None:
-    """COPY in CSV written by Arrow (an order of magnitude faster than DataFrame.to_csv).
+@dataclass(frozen=True)
+class CopyRows:
+    """A frame made into PostgreSQL COPY data, apart from sending it (so it can be made on a thread)."""
 
-    Arrow quotes every string, so an empty string stays '' and only a missing value is NULL.
+    columns: tuple[str, ...]
+    data: io.BytesIO
+
+
+def copy_rows(frame: pd.DataFrame) -> CopyRows:
+    """COPY data in CSV written by Arrow (an order of magnitude faster than DataFrame.to_csv).
+
+    Arrow quotes every string, so an empty string stays '' and only a missing value is NULL. Arrow
+    writes without Python's lock, so a thread can make one chunk's data while the server takes another.
     """
     import pyarrow as pa
     import pyarrow.csv as pa_csv
@@ -87,9 +110,22 @@ def _copy(cursor, table: str, frame: pd.DataFrame) -> None:
     buffer = io.BytesIO()
     options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
     pa_csv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), buffer, options)
-    columns = ", ".join(frame.columns)
-    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
-        copy.write(buffer.getbuffer())
+    return CopyRows(tuple(frame.columns), buffer)
+
+
+def send_copy(conn: Connection, table: str, rows: CopyRows) -> None:
+    """Append rows made by `copy_rows` to `table` (PostgreSQL)."""
+    with closing(driver_connection(conn).cursor()) as cursor:
+        _send(cursor, table, rows)
+
+
+def _copy(cursor, table: str, frame: pd.DataFrame) -> None:
+    _send(cursor, table, copy_rows(frame))
+
+
+def _send(cursor, table: str, rows: CopyRows) -> None:
+    with cursor.copy(f"COPY {table} ({', '.join(rows.columns)}) FROM STDIN WITH (FORMAT csv)") as copy:
+        copy.write(rows.data.getbuffer())
 
 
 def _python_values(values: pd.Series) -> list:

@@ -37,10 +37,36 @@ def to_epoch_days(values: pd.Series, missing: int = NO_END) -> np.ndarray:
     return out
 
 
+def _short_range(days: np.ndarray) -> tuple[int, int] | None:
+    """First day and span of `days` when the range is short enough to index (a monthly file's
+    chunk, a refresh's days): then a lookup or a count over it is linear where np.unique sorts."""
+    if not len(days):
+        return None
+    first = int(days.min())
+    span = int(days.max()) - first + 1
+    return (first, span) if span <= max(len(days), 4096) else None
+
+
+def distinct_days(days: np.ndarray) -> np.ndarray:
+    """The distinct epoch days among `days`, sorted."""
+    days = np.asarray(days, dtype=np.int64)
+    short = _short_range(days)
+    if short is None:
+        return np.unique(days)
+    first, span = short
+    return np.flatnonzero(np.bincount(days - first, minlength=span)) + first
+
+
 def iso_days(days: np.ndarray) -> np.ndarray:
-    """Epoch-day integers -> 'YYYY-MM-DD' text objects, formatted once per distinct day."""
-    distinct, positions = np.unique(np.asarray(days, dtype=np.int64), return_inverse=True)
-    return distinct.astype("datetime64[D]").astype(str).astype(object)[positions]
+    """Epoch-day integers -> 'YYYY-MM-DD' text objects, each day formatted once."""
+    days = np.asarray(days, dtype=np.int64)
+    short = _short_range(days)
+    if short is None:
+        distinct, positions = np.unique(days, return_inverse=True)
+        return distinct.astype("datetime64[D]").astype(str).astype(object)[positions]
+    first, span = short
+    every_day = np.arange(first, first + span).astype("datetime64[D]").astype(str).astype(object)
+    return every_day[days - first]
 
 
 def epoch_day_sql(conn: Connection, column: str) -> str:

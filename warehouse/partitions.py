@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy import Connection, text
 
+from warehouse.days import distinct_days
 from warehouse.db import is_sqlite
 from warehouse.schema import PAYMENT_PARTITION, PAYMENTS_POSTGRES_KEY
 
@@ -105,7 +106,7 @@ class MonthPartitions:
         """Partitions for the months of these epoch days, where missing (nothing to do unpartitioned)."""
         if self.months is None or not len(days):
             return
-        distinct = np.unique(np.asarray(days, dtype=np.int64).astype("datetime64[D]").astype("datetime64[M]"))
+        distinct = np.unique(distinct_days(days).astype("datetime64[D]").astype("datetime64[M]"))
         needed = {month.astype("datetime64[D]").astype(dt.date) for month in distinct} - self.months
         if needed:
             add_partitions(self.conn, needed)

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, select, text, update
 
-from warehouse.bulk import bulk_insert, fetch_frame
-from warehouse.days import NO_END, epoch, epoch_day_sql, from_epoch, iso_days
+from warehouse.bulk import bulk_days, bulk_insert, fetch_frame
+from warehouse.days import NO_END, epoch, epoch_day_sql, from_epoch
 from warehouse.db import is_sqlite, writing
 from warehouse.keys import by_key, customer_offices
 from warehouse.list_counts import store_counts
@@ -138,7 +138,7 @@ def rebuild_from(conn: Connection, since: dt.date | None, recent: pd.DataFrame |
         pd.DataFrame(
             {
                 "customer_key": changes["customer_key"].to_numpy(),
-                "day": iso_days(changes["day"]),
+                "day": bulk_days(conn, changes["day"]),
                 "cashless": _booleans(conn, changes["cashless"]),
             }
         ),
@@ -171,7 +171,7 @@ def rebuild_from(conn: Connection, since: dt.date | None, recent: pd.DataFrame |
     channel_flows.insert(0, "office_code", office_codes.take(group // CHANNELS_PER_OFFICE))
     channel_flows.insert(2, "channel_name_id", group % CHANNELS_PER_OFFICE)
     conn.execute(text(f"DELETE FROM snapshot_channel_day{where}"), params)
-    channel_flows["day"] = iso_days(channel_flows["day"])
+    channel_flows["day"] = bulk_days(conn, channel_flows["day"])
     bulk_insert(
         conn,
         "snapshot_channel_day",
@@ -420,7 +420,7 @@ def _write_group_snapshots(
     where, params = ("", {}) if since is None else (" WHERE day >= :since", {"since": since})
     conn.execute(text(f"DELETE FROM {table}{where}"), params)
     out = rows[[*group, "day", *LEVELS, *FLOWS]].copy()
-    out["day"] = iso_days(out["day"])
+    out["day"] = bulk_days(conn, out["day"])
     bulk_insert(conn, table, out)
 
 
