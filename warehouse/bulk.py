@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 from sqlalchemy import Connection
 
 from warehouse.days import iso_days
@@ -137,18 +138,39 @@ def _python_values(values: pd.Series) -> list:
 
 
 def fetch_frame(
-    conn: Connection, sql: str, params: dict | None = None, columns: list[str] | None = None
+    conn: Connection,
+    sql: str,
+    params: dict | None = None,
+    columns: list[str] | None = None,
+    categorical: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """Run a raw SQL query through the driver and return a DataFrame (fast path for big reads).
 
-    `sql` uses SQLAlchemy-style :name parameters; they are translated for the driver.
+    `sql` uses SQLAlchemy-style :name parameters; they are translated for the driver. `categorical`
+    columns (a few distinct texts over many rows) are made categories chunk by chunk, so their
+    text objects never all live at once.
     """
     with driver_cursor(conn, sql, params) as cursor:
         names = columns or [d[0] for d in cursor.description]
-        chunks = [pd.DataFrame.from_records(rows, columns=names) for rows in fetch_chunks(cursor)]
+        chunks = [
+            _categorised(pd.DataFrame.from_records(rows, columns=names), categorical)
+            for rows in fetch_chunks(cursor)
+        ]
     if not chunks:
         return pd.DataFrame(columns=names)
-    return pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
+    if len(chunks) == 1:
+        return chunks[0]
+    # concat would turn categories that differ between chunks back into text objects
+    frame = pd.concat([chunk.drop(columns=list(categorical)) for chunk in chunks], ignore_index=True)
+    for column in categorical:
+        frame[column] = union_categoricals([chunk[column] for chunk in chunks])
+    return frame[names]
+
+
+def _categorised(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    for column in columns:
+        frame[column] = frame[column].astype("category")
+    return frame
 
 
 @contextmanager

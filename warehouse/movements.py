@@ -128,6 +128,6 @@ def _block_deltas(changes, prior, start_day, end_day, since) -> pd.DataFrame:
         delta = level.copy()
         delta[1:] -= level[:-1]
         delta[first] = level[first]
-        out[name] = delta
+        out[name] = delta.astype(np.int8)  # -1, 0 or 1: held by the millions until summed
     frame = pd.DataFrame(out)
     return frame[(frame[MEASURES] != 0).any(axis=1).to_numpy()]
