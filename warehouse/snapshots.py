@@ -410,29 +410,11 @@ def _write_group_snapshots(
         codes = code_of.reindex(seeds.index).to_numpy(dtype=np.int64)
         restart = {m: lambda m=m: -seeds[m].to_numpy(dtype=np.int64) for m in MEASURES}
         parts.append((codes, np.full(len(codes), epoch(since)), restart))
-    codes = np.concatenate([p[0] for p in parts] + [flows["group"].to_numpy(dtype=np.int64)])
-    days = np.concatenate([np.asarray(p[1], dtype=np.int64) for p in parts] + [flows["day"].to_numpy()])
-    if not len(codes):
-        slots, distinct, first, span = np.zeros(0, np.int64), np.zeros(0, np.int64), 0, 1
-    else:
-        first, span = int(days.min()), int(days.max() - days.min() + 1)
-        slots, distinct = pd.factorize(codes * span + (days - first), sort=True)  # sorted: by group, day
-    del codes, days
-    size, offset = len(distinct), 0
-    sums = {c: np.zeros(size, dtype=np.int64) for c in LEVELS}
-    for part_codes, _, values in parts:
-        rows = slots[offset : offset + len(part_codes)]
-        for column, value in values.items():  # one column at a time; small integers: float sums are exact
-            sums[column] += np.bincount(rows, value(), size).astype(np.int64)
-        offset += len(part_codes)
-    for column in FLOWS:  # one flow row per group and day: placed, not summed
-        sums[column] = np.zeros(size, dtype=np.int64)
-        sums[column][slots[offset:]] = flows[column].to_numpy(dtype=np.int64)
-    changed = np.zeros(size, dtype=bool)
+    group_codes, days, sums = _day_sums(parts, flows)
+    changed = np.zeros(len(days), dtype=bool)
     for values in sums.values():
         changed |= values != 0
-    group_codes = distinct // span
-    starts = np.ones(size, dtype=bool)
+    starts = np.ones(len(days), dtype=bool)
     starts[1:] = group_codes[1:] != group_codes[:-1]
     run = np.cumsum(starts) - 1  # which group's run of rows each row is in
     run_keys = labels.loc[group_codes[starts], key].to_numpy()
@@ -444,10 +426,31 @@ def _write_group_snapshots(
     where, params = ("", {}) if since is None else (" WHERE day >= :since", {"since": since})
     conn.execute(text(f"DELETE FROM {table}{where}"), params)
     out = labels.loc[group_codes[changed], group].reset_index(drop=True)
-    out["day"] = bulk_days(conn, (distinct % span + first)[changed])
+    out["day"] = bulk_days(conn, days[changed])
     for column in [*LEVELS, *FLOWS]:
         out[column] = sums[column][changed]
     bulk_insert(conn, table, out)
+
+
+def _day_sums(parts: list[tuple], flows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Group code, day and each column's sum per (group, day) that `parts` or `flows` touch, in
+    group then day order."""
+    codes = np.concatenate([p[0] for p in parts] + [flows["group"].to_numpy(dtype=np.int64)])
+    days = np.concatenate([np.asarray(p[1], dtype=np.int64) for p in parts] + [flows["day"].to_numpy()])
+    first, span = (int(days.min()), int(days.max() - days.min() + 1)) if len(days) else (0, 1)
+    slots, distinct = pd.factorize(codes * span + (days - first), sort=True)
+    del codes, days
+    size, offset = len(distinct), 0
+    sums = {c: np.zeros(size, dtype=np.int64) for c in LEVELS}
+    for part_codes, _, values in parts:
+        rows = slots[offset : offset + len(part_codes)]
+        for column, value in values.items():  # one column at a time; small integers: float sums are exact
+            sums[column] += np.bincount(rows, value(), size).astype(np.int64)
+        offset += len(part_codes)
+    for column in FLOWS:  # one flow row per group and day: placed, not summed
+        sums[column] = np.zeros(size, dtype=np.int64)
+        sums[column][slots[offset:]] = flows[column].to_numpy(dtype=np.int64)
+    return distinct // span, distinct % span + first, sums
 
 
 def _coded(group_of: np.ndarray, frame: pd.DataFrame, columns: dict[str, str]) -> tuple:
