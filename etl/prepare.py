@@ -35,6 +35,9 @@ from warehouse.days import to_epoch_days
 
 STOP_SECONDS = 5.0  # how long a helper gets to finish after its jobs pipe closes
 CHUNKS_AHEAD = 2  # prepared chunks a helper holds while the loading thread writes (bounds its memory)
+# A helper's first file starts with a chunk this many times shorter: the loading thread, which waits
+# for it, starts writing after a tenth of a chunk's validation; later files are prepared while it writes.
+FIRST_CHUNK_SHARE = 10
 
 
 @dataclass(frozen=True)
@@ -76,30 +79,43 @@ class PreparedChunk:
     seconds: dict[str, float] = field(default_factory=dict)  # parse / validate / shape, where it ran
 
 
-def _timed_chunks(raw: RawFile, chunk_rows: int) -> Iterator[tuple[pd.DataFrame, float]]:
-    """The file's raw chunks, each with the seconds its reading and parsing took."""
+def _timed_chunks(
+    raw: RawFile, chunk_rows: int, first_rows: int | None = None
+) -> Iterator[tuple[pd.DataFrame, float]]:
+    """The file's raw chunks, each with the seconds its reading and parsing took; with `first_rows`,
+    the first chunk's head comes on its own."""
     chunks = read_chunks(raw, chunk_rows)
     while True:
         clock = time.perf_counter()
         chunk = next(chunks, None)
         if chunk is None:
             return
-        yield chunk, time.perf_counter() - clock
+        seconds = time.perf_counter() - clock
+        if first_rows and len(chunk) > 2 * first_rows:
+            head, chunk = chunk.iloc[:first_rows], chunk.iloc[first_rows:].reset_index(drop=True)
+            head.attrs = {FOOTERS: 0}  # the footers are counted with the rest
+            yield head, seconds
+            seconds = 0.0
+        first_rows = None
+        yield chunk, seconds
 
 
 def prepare_file(
-    raw: RawFile, facts: PaymentFacts | CustomerFacts, chunk_rows: int
+    raw: RawFile, facts: PaymentFacts | CustomerFacts, chunk_rows: int, first_rows: int | None = None
 ) -> Iterator[PreparedChunk]:
-    """Prepared chunks of one file; per-file state (payment id occurrences, ids seen) lives here."""
+    """Prepared chunks of one file; per-file state (payment id occurrences, ids seen) lives here.
+    `first_rows`: the first chunk is cut that short (the chunks' content is the same either way)."""
     if raw.kind == "payments":
-        return _prepare_payments(raw, facts, chunk_rows)
-    return _prepare_customers(raw, facts, chunk_rows)
+        return _prepare_payments(raw, facts, chunk_rows, first_rows)
+    return _prepare_customers(raw, facts, chunk_rows, first_rows)
 
 
-def _prepare_payments(raw: RawFile, facts: PaymentFacts, chunk_rows: int) -> Iterator[PreparedChunk]:
+def _prepare_payments(
+    raw: RawFile, facts: PaymentFacts, chunk_rows: int, first_rows: int | None
+) -> Iterator[PreparedChunk]:
     hasher = PaymentIdHasher()
     customers = facts.customer_lookup
-    for chunk, parse in _timed_chunks(raw, chunk_rows):
+    for chunk, parse in _timed_chunks(raw, chunk_rows, first_rows):
         footers = chunk.attrs.get(FOOTERS, 0)
         clock = time.perf_counter()
         clean, bad = validate_payments(chunk, customers, facts.load_day)
@@ -141,9 +157,11 @@ def shape_payments(
     return rows, list(channels), int(repeated.sum())
 
 
-def _prepare_customers(raw: RawFile, facts: CustomerFacts, chunk_rows: int) -> Iterator[PreparedChunk]:
+def _prepare_customers(
+    raw: RawFile, facts: CustomerFacts, chunk_rows: int, first_rows: int | None
+) -> Iterator[PreparedChunk]:
     seen: list[pa.Array] = []
-    for chunk, parse in _timed_chunks(raw, chunk_rows):
+    for chunk, parse in _timed_chunks(raw, chunk_rows, first_rows):
         clock = time.perf_counter()
         clean, bad = validate_customers(chunk, facts.office_codes)
         clean, bad = _drop_earlier_ids(chunk, clean, bad, seen)
@@ -349,7 +367,8 @@ def serve(jobs_fd: int, results_fd: int) -> None:
 def _prepared_items(number: int, raw: RawFile, facts, chunk_rows: int) -> Iterator[tuple]:
     """(job, "chunk", chunk) per chunk then (job, "end", None); (job, "error", ...) if the file fails."""
     try:
-        for chunk in prepare_file(raw, facts, chunk_rows):
+        first_rows = max(1, chunk_rows // FIRST_CHUNK_SHARE) if number == 0 else None
+        for chunk in prepare_file(raw, facts, chunk_rows, first_rows):
             yield number, "chunk", chunk
     except Exception as error:  # reported to the loading thread, which rolls the file back
         yield number, "error", (type(error).__name__, str(error), traceback.format_exc())
