@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select, text, update
 
+from cashless.memory import give_back_memory
 from cashless.settings import LoadSettings
 from cashless.text import fold_text
 from cashless.texts import t
@@ -285,6 +286,8 @@ def _refresh(engine: Engine, batch: list[LoadResult], settings: LoadSettings) ->
     for result in batch:
         result.recent = None  # the combined frame is the only copy the refresh works from
     refresh_snapshots(engine, progress=settings.progress, recent=recent)
+    del recent
+    give_back_memory()  # before the helper starts again beside this process
     return time.perf_counter() - clock
 
 
