@@ -205,21 +205,30 @@ def _block_flows(paid: pd.DataFrame, group: np.ndarray) -> pd.DataFrame:
         days, group, amount, cashless = days[known], group[known], amount[known], cashless[known]
     if not len(days):
         return pd.DataFrame({c: np.zeros(0, np.int64) for c in ["group", "day", *FLOWS]})
-    first, span = days.min(), days.max() - days.min() + 1
-    packed = group * span
-    packed += days - first
-    slots, distinct = pd.factorize(packed)
-    del packed
+    slots, groups, group_days = _group_days(group, days)
     return pd.DataFrame(
         {
-            "group": distinct // span,
-            "day": distinct % span + first,
-            "payments": np.bincount(slots, minlength=len(distinct)),
-            "amount": _sums(slots, amount, len(distinct)),
-            "cashless_payments": _sums(slots, cashless, len(distinct)),
-            "cashless_amount": _sums(slots, amount * cashless, len(distinct)),
+            "group": groups,
+            "day": group_days,
+            "payments": np.bincount(slots, minlength=len(groups)),
+            "amount": _sums(slots, amount, len(groups)),
+            "cashless_payments": _sums(slots, cashless, len(groups)),
+            "cashless_amount": _sums(slots, amount * cashless, len(groups)),
         }
     )
+
+
+def _group_days(
+    codes: np.ndarray, days: np.ndarray, sort: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's slot among its distinct (group code, day) pairs, found on one packed integer, and
+    the pairs' group codes and days (in group, then day order with `sort`)."""
+    first = int(days.min()) if len(days) else 0
+    span = int(days.max()) - first + 1 if len(days) else 1
+    packed = codes * span
+    packed += days - first
+    slots, distinct = pd.factorize(packed, sort=sort)
+    return slots, distinct // span, distinct % span + first
 
 
 def _sums(slots: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
@@ -437,10 +446,9 @@ def _day_sums(parts: list[tuple], flows: pd.DataFrame) -> tuple[np.ndarray, np.n
     group then day order."""
     codes = np.concatenate([p[0] for p in parts] + [flows["group"].to_numpy(dtype=np.int64)])
     days = np.concatenate([np.asarray(p[1], dtype=np.int64) for p in parts] + [flows["day"].to_numpy()])
-    first, span = (int(days.min()), int(days.max() - days.min() + 1)) if len(days) else (0, 1)
-    slots, distinct = pd.factorize(codes * span + (days - first), sort=True)
+    slots, group_codes, group_days = _group_days(codes, days, sort=True)
     del codes, days
-    size, offset = len(distinct), 0
+    size, offset = len(group_codes), 0
     sums = {c: np.zeros(size, dtype=np.int64) for c in LEVELS}
     for part_codes, _, values in parts:
         rows = slots[offset : offset + len(part_codes)]
@@ -450,7 +458,7 @@ def _day_sums(parts: list[tuple], flows: pd.DataFrame) -> tuple[np.ndarray, np.n
     for column in FLOWS:  # one flow row per group and day: placed, not summed
         sums[column] = np.zeros(size, dtype=np.int64)
         sums[column][slots[offset:]] = flows[column].to_numpy(dtype=np.int64)
-    return distinct // span, distinct % span + first, sums
+    return group_codes, group_days, sums
 
 
 def _coded(group_of: np.ndarray, frame: pd.DataFrame, columns: dict[str, str]) -> tuple:
