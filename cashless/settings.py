@@ -35,6 +35,9 @@ def models_dir() -> Path:
     return Path(os.environ.get("CASHLESS_MODELS_DIR") or MODELS_DIR)
 
 
+REFRESH_CUSTOMER_WEIGHT = 4  # a customer's memory in a refresh, in payments (from its 1x and 10x peaks)
+
+
 @dataclass(frozen=True)
 class LoadSettings:
     """Knobs of the ETL bulk path."""
@@ -45,9 +48,11 @@ class LoadSettings:
     # loads of at least this many bytes (below, the helper's start-up costs more than it saves).
     parse_ahead: bool = True
     helper_min_bytes: int = 32 * 2**20
-    # Payments kept in memory for the snapshot refresh; past this, a load refreshes in batches. Each
-    # costs ~50 B at the refresh's peak (8 M: 0.2 GB more than 4 M at 10x, measured).
-    max_rows_in_memory: int = 4_000_000  # 10x: a refresh every two monthly files
+    # Memory of a batch snapshot refresh, in payments' worth: a payment held costs ~50 B at the
+    # refresh's peak, a customer of the warehouse ~210 B (REFRESH_CUSTOMER_WEIGHT payments). Past it,
+    # a load refreshes in batches: at 10x (2.7 M customers) every two monthly files, as with the
+    # 4 M payments it was (1.9 GB peak); the demo's 6 M payments refresh once (two refreshes: 1.2 s more).
+    refresh_budget: int = 14_000_000
     # During such a batch refresh the helper is stopped (its memory given back) only on a warehouse
     # of more customers than this: the demo's keeps preparing the next chunks instead.
     helper_pause_customers: int = 1_000_000

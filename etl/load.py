@@ -25,7 +25,7 @@ import pyarrow as pa
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select, text, update
 
 from cashless.memory import give_back_memory
-from cashless.settings import LoadSettings
+from cashless.settings import REFRESH_CUSTOMER_WEIGHT, LoadSettings
 from cashless.text import fold_text
 from cashless.texts import t
 from etl.communes import commune_key, current_names, merge_communes, read_commune_aliases
@@ -130,7 +130,7 @@ def load_files(
             batch.append(result)
             if on_result:
                 on_result(result)
-            if sum(len(r.recent) for r in batch if r.recent is not None) > settings.max_rows_in_memory:
+            if files.refresh_is_due(batch):
                 if files.helper_is_large():  # its memory given back while the refresh needs its own
                     files.pause()
                 spent["refresh"] += _refresh(engine, batch, settings)  # bounds memory on very large loads
@@ -185,6 +185,14 @@ class _FileQueue:
                 helper.stop()
             raise
         self.preparer = Preparer(self.facts, self.settings.chunk_rows, helper)
+
+    def refresh_is_due(self, batch: list[LoadResult]) -> bool:
+        """Whether the payments held for the refresh, with the warehouse's customers, fill its budget."""
+        held = sum(len(r.recent) for r in batch if r.recent is not None)
+        if not held:
+            return False
+        customers = len(self.facts.customer_ids) if isinstance(self.facts, PaymentFacts) else 0
+        return held + REFRESH_CUSTOMER_WEIGHT * customers > self.settings.refresh_budget
 
     def helper_is_large(self) -> bool:
         """Whether the helper holds enough (its facts: ~100 B a customer) to be worth stopping while

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import multiprocessing
 
 import pandas as pd
 import pytest
 
-from cashless.settings import LoadSettings
+from cashless.settings import REFRESH_CUSTOMER_WEIGHT, LoadSettings
 from etl.load import load_files
 from etl.prepare import _Sender
 from warehouse import metrics
@@ -196,12 +197,30 @@ def test_a_mid_load_refresh_with_the_helper_stopped_then_restarted_or_kept(engin
         chunk_rows=4,
         progress=False,
         helper_min_bytes=0,
-        max_rows_in_memory=3,
+        refresh_budget=3,
         helper_pause_customers=pause_above,
     )
     load_files(engine, "customers", [paths[0]], settings)
     results = load_files(engine, "payments", paths[1:], settings)
     assert [(r.status, r.loaded) for r in results] == [("loaded", 6), ("loaded", 11), ("loaded", 2)]
+    assert _counts(engine)["PA1101"] == (4, 2)
+    assert _counts(engine)["PA1102"] == (5, 3)
+
+
+@pytest.mark.parametrize(("spare", "refreshes"), [(6, 2), (5, 3)])
+def test_a_batch_refresh_counts_the_warehouse_customers_in_its_budget(
+    engine, tmp_path, caplog, spare, refreshes
+):
+    """Twelve customers weigh 48 payments: a budget of 48 + 6 takes January's 6 payments and
+    refreshes after February's 11; one of 48 + 5 refreshes after January already. Counting payments
+    alone, either budget would hold all 19 and refresh once, at the end."""
+    paths = write_fixture(tmp_path)
+    settings = LoadSettings(chunk_rows=4, progress=False, refresh_budget=12 * REFRESH_CUSTOMER_WEIGHT + spare)
+    load_files(engine, "customers", [paths[0]], settings)
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="warehouse.snapshots"):
+        load_files(engine, "payments", paths[1:], settings)
+    assert sum("snapshots refreshed" in r.getMessage() for r in caplog.records) == refreshes
     assert _counts(engine)["PA1101"] == (4, 2)
     assert _counts(engine)["PA1102"] == (5, 3)
 

@@ -172,7 +172,7 @@ def test_resent_payment_id_is_updated_not_duplicated(engine, tmp_path):
 
 def test_refreshing_in_small_batches_gives_the_same_figures(engine, tmp_path):
     paths = write_fixture(tmp_path)
-    tiny = LoadSettings(chunk_rows=4, progress=False, max_rows_in_memory=3)
+    tiny = LoadSettings(chunk_rows=4, progress=False, refresh_budget=3)
     load_files(engine, "customers", [paths[0]], tiny)
     load_files(engine, "payments", paths[1:], tiny)
     with engine.connect() as conn:
