@@ -35,7 +35,7 @@ from etl.read import ROW_NUMBER, FileRejected, RawFile, open_raw_file, read_chun
 from etl.validate import quarantine_records
 from warehouse.bulk import bulk_days, bulk_insert, copy_rows, fetch_frame, insert_if_new, iso_dates, send_copy
 from warehouse.days import from_epoch
-from warehouse.db import writing
+from warehouse.db import checkpoint_beside, writing
 from warehouse.keys import customer_offices
 from warehouse.partitions import MonthPartitions, payment_layout
 from warehouse.quality import attribute_runs
@@ -293,7 +293,8 @@ def _refresh(engine: Engine, batch: list[LoadResult], settings: LoadSettings) ->
     recent = _recent_payments(batch, settings)
     for result in batch:
         result.recent = None  # the combined frame is the only copy the refresh works from
-    refresh_snapshots(engine, progress=settings.progress, recent=recent)
+    with checkpoint_beside(engine):  # the files' WAL copied back while the refresh computes
+        refresh_snapshots(engine, progress=settings.progress, recent=recent)
     del recent
     give_back_memory()  # before the helper starts again beside this process
     return time.perf_counter() - clock
@@ -327,7 +328,7 @@ def _load_opened(engine: Engine, raw: RawFile, settings: LoadSettings, files: _F
                 engine, kind, path, raw.file_hash, started, "skipped", "same content already loaded"
             )
     try:
-        with _gc_paused(), writing(engine) as conn:
+        with _gc_paused(), writing(engine, checkpoint_later=True) as conn:
             run_id = conn.execute(
                 insert(load_runs).values(
                     kind=kind,
