@@ -46,12 +46,13 @@ def writing(engine: Engine, checkpoint_later: bool = False) -> Iterator[Connecti
     back into the database file (a checkpoint at each file's commit cost the demo load 1.3 s).
     """
     with engine.connect().execution_options(write=True) as conn:
-        deferred = checkpoint_later and is_sqlite(conn)
+        sqlite = is_sqlite(conn)
+        deferred = checkpoint_later and sqlite
         if deferred:
             driver_connection(conn).execute("PRAGMA wal_autocheckpoint=0")
         try:
             with conn.begin():
-                if not is_sqlite(conn):
+                if not sqlite:
                     conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK})
                 yield conn
         finally:
@@ -63,7 +64,7 @@ def writing(engine: Engine, checkpoint_later: bool = False) -> Iterator[Connecti
 def checkpoint_beside(engine: Engine) -> Iterator[None]:
     """SQLite: copy the WAL back into the database file on a thread of its own while the body runs
     (a passive checkpoint: it never blocks the body's reads or writes). Nothing on PostgreSQL."""
-    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+    if not is_sqlite(engine) or engine.url.database in (None, "", ":memory:"):
         yield
         return
 
