@@ -564,7 +564,7 @@ class _PaymentLoader(_FileLoader):
         ids = self.layout.id_table
         if ids == "payments":
             return _insert_if_all_new(self.conn, ids, "payment_id", frame)
-        rows = _copy_maker().submit(copy_rows, frame)  # made while the server takes the ids
+        rows = _copy_maker().submit(copy_rows, frame, "payments")  # made while the server takes the ids
         if not _insert_if_all_new(self.conn, ids, "payment_id", frame[ID_COLUMNS]):
             rows.cancel()
             return False
