@@ -78,6 +78,15 @@ def engine(request, tmp_path):
     engine.dispose()
 
 
+@pytest.fixture
+def postgres_engine(postgres_database):
+    """An upgraded, empty warehouse on PostgreSQL alone (for what only PostgreSQL has)."""
+    engine = fresh_postgres(postgres_database)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
 # Property tests: no deadline (the machine is shared, timings vary), a fixed number of examples.
 settings.register_profile(
     "cashless", deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow]

@@ -13,8 +13,6 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from tests.conftest import fresh_postgres
-from warehouse.migrate import upgrade
 from warehouse.partitions import add_partitions
 from warehouse.schema import DISTRIBUTION_COLUMNS, PAYMENTS_PARTITION_KEY, REFERENCE_TABLES
 
@@ -68,12 +66,8 @@ def citus_violations(conn) -> list[str]:
 
 
 @pytest.fixture
-def engine(postgres_database):
-    """An empty warehouse at the head revision on PostgreSQL."""
-    engine = fresh_postgres(postgres_database)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
+def engine(postgres_engine):
+    return postgres_engine
 
 
 def test_the_schema_meets_the_distribution_plan(engine):

@@ -9,25 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.conftest import fresh_postgres
 from warehouse.bulk import bulk_days, bulk_insert, copy_rows
 from warehouse.days import epoch
-from warehouse.migrate import upgrade
 
 pytestmark = pytest.mark.postgres
 
 
-@pytest.fixture
-def pg(postgres_database):
-    engine = fresh_postgres(postgres_database)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-
-
-def test_the_payments_the_loader_writes_go_in_binary(pg):
+def test_the_payments_the_loader_writes_go_in_binary(postgres_engine):
     days = np.array([epoch(dt.date(2025, 2, 28))] * 2)
-    with pg.connect() as conn:
+    with postgres_engine.connect() as conn:
         frame = pd.DataFrame(
             {
                 "payment_id": pd.Series(["GD1", "GD2"], dtype="str"),
@@ -46,8 +36,8 @@ def test_the_payments_the_loader_writes_go_in_binary(pg):
     assert copy_rows(frame.assign(customer_key=[1.5, 2.0]), "payments").format == "csv"
 
 
-def test_binary_copy_stores_what_the_frame_held(pg):
-    with pg.begin() as conn:
+def test_binary_copy_stores_what_the_frame_held(postgres_engine):
+    with postgres_engine.begin() as conn:
         conn.exec_driver_sql("INSERT INTO communes (office_code, name) VALUES ('PA1101', 'Xã A')")
         commune = conn.exec_driver_sql("SELECT id FROM communes").scalar()
         customers = pd.DataFrame(
@@ -72,7 +62,7 @@ def test_binary_copy_stores_what_the_frame_held(pg):
         )
         assert copy_rows(changes, "customer_status_changes").format == "binary"
         bulk_insert(conn, "customer_status_changes", changes)
-    with pg.connect() as conn:
+    with postgres_engine.connect() as conn:
         stored = conn.exec_driver_sql(
             "SELECT customer_id, name, address, phone, contract_start, contract_end FROM customers "
             "ORDER BY customer_id"
