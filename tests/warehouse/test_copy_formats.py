@@ -80,3 +80,34 @@ def test_binary_copy_stores_what_the_frame_held(postgres_engine):
         (1, dt.date(2025, 2, 28), True),
         (2, dt.date(1999, 12, 31), False),
     ]
+
+
+def test_every_binary_column_has_the_servers_type(postgres_engine):
+    """Binary COPY sends int4, int8, date... as the schema declares them; the server reads them as its
+    columns are (a column a migration made bigint but the schema calls Integer would fail a load)."""
+    import pyarrow as pa
+
+    from warehouse.bulk import _arrow_type
+    from warehouse.schema import metadata
+
+    server_type = {pa.int16(): "smallint", pa.int32(): "integer", pa.int64(): "bigint", pa.date32(): "date"}
+    server_type |= {pa.bool_(): "boolean", pa.string(): "character varying|text"}
+    with postgres_engine.connect() as conn:
+        columns = {
+            (table, column): kind
+            for table, column, kind in conn.exec_driver_sql(
+                "SELECT table_name, column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = current_schema()"
+            )
+        }
+    compared, differ = 0, []
+    for table in metadata.tables.values():
+        for column in table.columns:
+            kind = _arrow_type(column.type)
+            stored = columns.get((table.name, column.name))
+            if kind is None or stored is None:  # timestamps go as text; SQLite-only tables
+                continue
+            compared += 1
+            if stored not in server_type[kind].split("|"):
+                differ.append(f"{table.name}.{column.name}: {kind} sent, {stored} stored")
+    assert compared > 100 and differ == []
