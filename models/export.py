@@ -159,7 +159,7 @@ def read_returned_sheet(data: bytes, file_name: str) -> pd.DataFrame:
     suffix = Path(file_name).suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm"):
-            raw = pd.read_excel(io.BytesIO(data), dtype=str)
+            raw = pd.read_excel(io.BytesIO(data), dtype=str, engine="calamine")
         elif suffix == ".csv":
             raw = pd.read_csv(io.BytesIO(data), dtype=str, encoding="utf-8-sig", sep=None, engine="python")
         else:

@@ -49,7 +49,7 @@ def read_capacity(data: bytes, file_name: str, known_offices: list[str]) -> pd.D
     """office_code, visits_per_week from a CSV or XLSX; every problem named in one line."""
     try:
         if file_name.lower().endswith((".xlsx", ".xls")):
-            table = pd.read_excel(io.BytesIO(data), dtype={"office_code": str})
+            table = pd.read_excel(io.BytesIO(data), dtype={"office_code": str}, engine="calamine")
         else:
             table = pd.read_csv(io.BytesIO(data), dtype={"office_code": str}, encoding="utf-8-sig")
     except (ValueError, pd.errors.ParserError) as error:
