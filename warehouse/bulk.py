@@ -109,11 +109,13 @@ def copy_rows(frame: pd.DataFrame, table: str) -> CopyRows:
 
     arrow = pa.Table.from_pandas(frame, preserve_index=False)
     schema = _binary_schema(table, tuple(frame.columns))
-    if schema is not None:
+    if schema is not None and all(map(_same_meaning, arrow.schema.types, schema.types)):
         try:
             arrow = arrow.cast(schema)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
-            schema = None  # not exactly representable (a float id with NaN, say): the server parses it
+            schema = None  # not exactly representable (2.5 for an integer, say): the server parses it
+    else:
+        schema = None
     if schema is None:
         return CopyRows(tuple(frame.columns), "csv", (_csv(arrow),))
     from pgpq import ArrowToPostgresBinaryEncoder
@@ -151,6 +153,26 @@ def _binary_schema(table: str, columns: tuple[str, ...]):
             return None
         fields.append(pa.field(name, kind, nullable=True))
     return pa.schema(fields)
+
+
+def _same_meaning(source, target) -> bool:
+    """Whether Arrow's cast keeps what a value means: it would also turn 2 into true, a date into a
+    day count and '0x10' into 16, which the server refuses as text."""
+    import pyarrow as pa
+
+    if source == target or pa.types.is_null(source) or pa.types.is_string(target):
+        return True
+    if pa.types.is_integer(target):
+        return pa.types.is_integer(source) or pa.types.is_floating(source)
+    if pa.types.is_date(target):
+        return pa.types.is_date(source) or pa.types.is_timestamp(source) or _is_text(source)
+    return False  # booleans from booleans only
+
+
+def _is_text(kind) -> bool:
+    import pyarrow as pa
+
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
 
 
 def _arrow_type(column_type):

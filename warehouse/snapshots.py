@@ -514,7 +514,6 @@ def _as_int(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 
 def _booleans(conn: Connection, values: pd.Series) -> np.ndarray:
+    """0/1 flags as the bulk path writes a boolean column: integers for sqlite3, booleans for COPY."""
     flags = np.asarray(values, dtype=np.int64)
-    if is_sqlite(conn):
-        return flags
-    return np.where(flags == 1, "t", "f").astype(object)
+    return flags if is_sqlite(conn) else flags == 1

@@ -11,6 +11,7 @@ import pytest
 
 from warehouse.bulk import bulk_days, bulk_insert, copy_rows
 from warehouse.days import epoch
+from warehouse.snapshots import _booleans
 
 pytestmark = pytest.mark.postgres
 
@@ -34,6 +35,10 @@ def test_the_payments_the_loader_writes_go_in_binary(postgres_engine):
     # a temporary table the schema does not declare, and a value an integer column cannot hold exactly
     assert copy_rows(frame, "staging_payments").format == "csv"
     assert copy_rows(frame.assign(customer_key=[1.5, 2.0]), "payments").format == "csv"
+    # values Arrow would cast but not keep the meaning of: the server reads them as text, and refuses
+    assert copy_rows(frame.assign(bill_period=frame["paid_at"]), "payments").format == "csv"
+    changes = pd.DataFrame({"customer_key": [1], "day": [dt.date(2025, 2, 28)], "cashless": [2]})
+    assert copy_rows(changes, "customer_status_changes").format == "csv"
 
 
 def test_binary_copy_stores_what_the_frame_held(postgres_engine):
@@ -57,8 +62,8 @@ def test_binary_copy_stores_what_the_frame_held(postgres_engine):
         )
         assert copy_rows(customers, "customers").format == "binary"
         bulk_insert(conn, "customers", customers)
-        changes = pd.DataFrame(
-            {"customer_key": [1, 2], "day": ["2025-02-28", "1999-12-31"], "cashless": np.array([1, 0])}
+        changes = pd.DataFrame(  # the flags as the refresh makes them
+            {"customer_key": [1, 2], "day": ["2025-02-28", "1999-12-31"], "cashless": _booleans(conn, [1, 0])}
         )
         assert copy_rows(changes, "customer_status_changes").format == "binary"
         bulk_insert(conn, "customer_status_changes", changes)
