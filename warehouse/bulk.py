@@ -11,7 +11,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
-from sqlalchemy import BigInteger, Boolean, Connection, Date, DateTime, Integer, SmallInteger, String
+from sqlalchemy import BigInteger, Boolean, Connection, Date, Integer, SmallInteger, String
 
 from warehouse.days import iso_days
 from warehouse.db import driver_connection, is_sqlite
@@ -108,21 +108,31 @@ def copy_rows(frame: pd.DataFrame, table: str) -> CopyRows:
     import pyarrow as pa
 
     arrow = pa.Table.from_pandas(frame, preserve_index=False)
-    schema = _binary_schema(table, tuple(frame.columns))
-    if schema is not None and all(map(_same_meaning, arrow.schema.types, schema.types)):
-        try:
-            arrow = arrow.cast(schema)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
-            schema = None  # not exactly representable (2.5 for an integer, say): the server parses it
-    else:
-        schema = None
-    if schema is None:
+    binary = _exact_cast(arrow, _binary_schema(table, tuple(frame.columns)))
+    if binary is None:
         return CopyRows(tuple(frame.columns), "csv", (_csv(arrow),))
     from pgpq import ArrowToPostgresBinaryEncoder
 
-    encoder = ArrowToPostgresBinaryEncoder(schema)
-    blocks = [encoder.write_header(), *(encoder.write_batch(b) for b in arrow.to_batches()), encoder.finish()]
+    encoder = ArrowToPostgresBinaryEncoder(binary.schema)
+    blocks = [
+        encoder.write_header(),
+        *(encoder.write_batch(b) for b in binary.to_batches()),
+        encoder.finish(),
+    ]
     return CopyRows(tuple(frame.columns), "binary", tuple(blocks))
+
+
+def _exact_cast(arrow, schema):
+    """`arrow` cast to `schema` where every value keeps its meaning; None where there is no schema or
+    a value cannot be held exactly (2.5 for an integer, say): then the server parses it as text."""
+    import pyarrow as pa
+
+    if schema is None or not all(map(_same_meaning, arrow.schema.types, schema.types)):
+        return None
+    try:
+        return arrow.cast(schema)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return None
 
 
 def _csv(arrow) -> bytes:
@@ -165,25 +175,20 @@ def _same_meaning(source, target) -> bool:
     if pa.types.is_integer(target):
         return pa.types.is_integer(source) or pa.types.is_floating(source)
     if pa.types.is_date(target):
-        return pa.types.is_date(source) or pa.types.is_timestamp(source) or _is_text(source)
+        text = pa.types.is_string(source) or pa.types.is_large_string(source)
+        return pa.types.is_date(source) or pa.types.is_timestamp(source) or text
     return False  # booleans from booleans only
 
 
-def _is_text(kind) -> bool:
-    import pyarrow as pa
-
-    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
-
-
 def _arrow_type(column_type):
-    """The Arrow type whose binary form PostgreSQL reads as `column_type` (int4, int8, date, text...)."""
+    """The Arrow type whose binary form PostgreSQL reads as `column_type` (int4, int8, date, text...);
+    None for the rest, timestamps included (they keep the server's text rules for time zones)."""
     import pyarrow as pa
 
     for declared, arrow in (
         (BigInteger, pa.int64()),
         (SmallInteger, pa.int16()),
         (Integer, pa.int32()),
-        (DateTime, None),  # timestamps keep the server's text rules (time zones)
         (Date, pa.date32()),
         (String, pa.string()),
         (Boolean, pa.bool_()),

@@ -140,7 +140,7 @@ def rebuild_from(conn: Connection, since: dt.date | None, recent: pd.DataFrame |
             {
                 "customer_key": changes["customer_key"].to_numpy(),
                 "day": bulk_days(conn, changes["day"]),
-                "cashless": _booleans(conn, changes["cashless"]),
+                "cashless": _booleans(changes["cashless"]),
             }
         ),
     )
@@ -513,7 +513,6 @@ def _as_int(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return frame
 
 
-def _booleans(conn: Connection, values: pd.Series) -> np.ndarray:
-    """0/1 flags as the bulk path writes a boolean column: integers for sqlite3, booleans for COPY."""
-    flags = np.asarray(values, dtype=np.int64)
-    return flags if is_sqlite(conn) else flags == 1
+def _booleans(values: pd.Series) -> np.ndarray:
+    """0/1 flags as booleans: the bulk path writes them as 1/0 for sqlite3 and as booleans for COPY."""
+    return np.asarray(values, dtype=np.int64) == 1

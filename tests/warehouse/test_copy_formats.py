@@ -63,7 +63,7 @@ def test_binary_copy_stores_what_the_frame_held(postgres_engine):
         assert copy_rows(customers, "customers").format == "binary"
         bulk_insert(conn, "customers", customers)
         changes = pd.DataFrame(  # the flags as the refresh makes them
-            {"customer_key": [1, 2], "day": ["2025-02-28", "1999-12-31"], "cashless": _booleans(conn, [1, 0])}
+            {"customer_key": [1, 2], "day": ["2025-02-28", "1999-12-31"], "cashless": _booleans([1, 0])}
         )
         assert copy_rows(changes, "customer_status_changes").format == "binary"
         bulk_insert(conn, "customer_status_changes", changes)
