@@ -15,6 +15,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
+from functools import cache
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -30,6 +35,7 @@ from warehouse.schema import snapshot_state
 from warehouse.status import active_on, channel_lookup, latest_status_sql, status_changes
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 LEVELS = ["active", "cashless", *MEASURES]
 FLOWS = ["payments", "amount", "cashless_payments", "cashless_amount"]
@@ -111,10 +117,6 @@ def rebuild_from(conn: Connection, since: dt.date | None, recent: pd.DataFrame |
 
     where = "" if m is None else " WHERE day >= :since"  # of the tables rewritten from `since` on
     params = {} if m is None else {"since": since}
-    paid = _recent_if_complete(conn, recent, m, since)
-    if paid is None:
-        paid = fetch_frame(conn, paid_since_sql(conn, since), params)
-    paid["cashless"] = cashless_by_channel[paid["channel_name_id"].to_numpy(dtype=np.int64)]
 
     # the status on the day the week and month ranges ending from `since` on start, and the changes
     # between that day and `since` (kept), from which the status in force before `since` follows
@@ -122,16 +124,49 @@ def rebuild_from(conn: Connection, since: dt.date | None, recent: pd.DataFrame |
     prior_early = _prior_status(conn, early)
     kept = _kept_changes(conn, early, since)
     prior = _status_after(prior_early, kept)
-    changes = status_changes(paid, prior)
-    events = customer_events(changes, people, prior, m)
-    moves = movement_deltas(
-        pd.concat([kept, changes[["customer_key", "day", "cashless"]]], ignore_index=True),
-        prior_early,
-        by_key(people.index, people["start_day"].to_numpy(), fill=NO_END),
-        by_key(people.index, people["end_day"].to_numpy(), fill=NO_END),
-        m,
+    paid, changes = _changes_from_recent(conn, recent, m, since, prior, cashless_by_channel)
+    if paid is None:
+        paid = fetch_frame(conn, paid_since_sql(conn, since), params)
+        paid["cashless"] = cashless_by_channel[paid["channel_name_id"].to_numpy(dtype=np.int64)]
+        changes = status_changes(paid, prior)
+
+    with _beside(lambda: _write_changes(conn, changes, where, params)):  # computing meanwhile
+        events = customer_events(changes, people, prior, m)
+        moves = movement_deltas(
+            pd.concat([kept, changes[["customer_key", "day", "cashless"]]], ignore_index=True),
+            prior_early,
+            by_key(people.index, people["start_day"].to_numpy(), fill=NO_END),
+            by_key(people.index, people["end_day"].to_numpy(), fill=NO_END),
+            m,
+        )
+        office_of, office_codes = customer_offices(people.index, people["office_code"].to_numpy())
+        commune_of = by_key(people.index, people["commune_id"].to_numpy())
+        keys = paid["customer_key"].to_numpy(dtype=np.int64)
+        groups = [
+            ("snapshot_office_day", ["office_code"], office_of, pd.DataFrame({"office_code": office_codes})),
+            ("snapshot_commune_day", ["commune_id", "office_code"], commune_of, _communes(people)),
+        ]
+        flows = [daily_flows(paid, group_of[keys]) for _, _, group_of, _ in groups]
+        channel_flows = daily_flows(
+            paid, office_of[keys] * CHANNELS_PER_OFFICE + paid["channel_name_id"].to_numpy()
+        )
+    for (table, group, group_of, labels), group_flows in zip(groups, flows):
+        _write_group_snapshots(conn, table, group, labels, group_of, events, moves, group_flows, since)
+
+    group = channel_flows.pop("group").to_numpy()
+    channel_flows.insert(0, "office_code", office_codes.take(group // CHANNELS_PER_OFFICE))
+    channel_flows.insert(2, "channel_name_id", group % CHANNELS_PER_OFFICE)
+    conn.execute(text(f"DELETE FROM snapshot_channel_day{where}"), params)
+    channel_flows["day"] = bulk_days(conn, channel_flows["day"])
+    bulk_insert(
+        conn,
+        "snapshot_channel_day",
+        channel_flows[["office_code", "day", "channel_name_id", "payments", "amount"]],
     )
 
+
+def _write_changes(conn: Connection, changes: pd.DataFrame, where: str, params: dict) -> None:
+    """The status changes from `since` on replace the stored ones."""
     conn.execute(text(f"DELETE FROM customer_status_changes{where}"), params)
     bulk_insert(
         conn,
@@ -145,30 +180,24 @@ def rebuild_from(conn: Connection, since: dt.date | None, recent: pd.DataFrame |
         ),
     )
 
-    office_of, office_codes = customer_offices(people.index, people["office_code"].to_numpy())
-    commune_of = by_key(people.index, people["commune_id"].to_numpy())
-    keys = paid["customer_key"].to_numpy(dtype=np.int64)
-    groups = (
-        ("snapshot_office_day", ["office_code"], office_of, pd.DataFrame({"office_code": office_codes})),
-        ("snapshot_commune_day", ["commune_id", "office_code"], commune_of, _communes(people)),
-    )
-    for table, group, group_of, labels in groups:
-        flows = daily_flows(paid, group_of[keys])
-        _write_group_snapshots(conn, table, group, labels, group_of, events, moves, flows, since)
 
-    channel_flows = daily_flows(
-        paid, office_of[keys] * CHANNELS_PER_OFFICE + paid["channel_name_id"].to_numpy()
-    )
-    group = channel_flows.pop("group").to_numpy()
-    channel_flows.insert(0, "office_code", office_codes.take(group // CHANNELS_PER_OFFICE))
-    channel_flows.insert(2, "channel_name_id", group % CHANNELS_PER_OFFICE)
-    conn.execute(text(f"DELETE FROM snapshot_channel_day{where}"), params)
-    channel_flows["day"] = bulk_days(conn, channel_flows["day"])
-    bulk_insert(
-        conn,
-        "snapshot_channel_day",
-        channel_flows[["office_code", "day", "channel_name_id", "payments", "amount"]],
-    )
+@cache
+def _database_thread() -> ThreadPoolExecutor:
+    """The thread a refresh's own connection works on while the refresh computes."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="refresh-db")
+
+
+@contextmanager
+def _beside(work: Callable[[], T]) -> Iterator[Future[T]]:
+    """Run `work` (database work on the refresh's connection) on another thread while the body
+    computes without that connection (the database and numpy release the GIL); waits for it on
+    leaving, and raises its error."""
+    future = _database_thread().submit(work)
+    try:
+        yield future
+    finally:
+        wait([future])  # the connection is the body's again, whatever happened
+    future.result()
 
 
 def _communes(people: pd.DataFrame) -> pd.DataFrame:
@@ -253,19 +282,27 @@ def held_since_sql(since: dt.date | None) -> str:
     return "SELECT COUNT(*) FROM payments" + ("" if since is None else " WHERE paid_at >= :since")
 
 
-def _recent_if_complete(conn, recent, m, since) -> pd.DataFrame | None:
-    """`recent` payments from day m (= `since`) on, if the warehouse holds exactly those from then on."""
+def _changes_from_recent(conn, recent, m, since, prior, cashless_by_channel) -> tuple:
+    """(paid, status changes) from the `recent` payments from day m (= `since`) on, if the warehouse
+    holds exactly those from then on; else (None, None). The warehouse counts them while the changes
+    are computed."""
     if recent is None:
-        return None
-    subset = recent if m is None or recent["day"].min() >= m else recent[recent["day"] >= m]
+        return None, None
+    paid = (recent if m is None or recent["day"].min() >= m else recent[recent["day"] >= m]).reset_index(
+        drop=True
+    )
+    paid["cashless"] = cashless_by_channel[paid["channel_name_id"].to_numpy(dtype=np.int64)]
     params = {} if since is None else {"since": since}
-    held = conn.execute(text(held_since_sql(since)), params).scalar_one()
-    if held != len(subset):
+    with _beside(lambda: conn.execute(text(held_since_sql(since)), params).scalar_one()) as held:
+        changes = status_changes(paid, prior)
+    if held.result() != len(paid):
         log.info(
-            "recent payments do not cover the refresh (%s held, %s recent): reading back", held, len(subset)
+            "recent payments do not cover the refresh (%s held, %s recent): reading back",
+            held.result(),
+            len(paid),
         )
-        return None
-    return subset.reset_index(drop=True)
+        return None, None
+    return paid, changes
 
 
 def _prior_status(conn: Connection, day: int | None) -> pd.Series:
