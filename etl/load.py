@@ -13,7 +13,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -149,6 +149,7 @@ class _FileQueue:
     def __init__(self, engine: Engine, kind: str, paths: list[Path], settings: LoadSettings) -> None:
         self.engine, self.kind, self.paths, self.settings = engine, kind, paths, settings
         self.opened: dict[int, RawFile | FileRejected] = {}
+        self.opening: dict[int, Future] = {}  # files checked and hashed on a thread, two ahead
         self.ahead = settings.parse_ahead and _total_bytes(paths) >= settings.helper_min_bytes
         self.preparer: Preparer | None = None
         self.facts: PaymentFacts | CustomerFacts | None = None
@@ -159,6 +160,8 @@ class _FileQueue:
     def load(self, index: int) -> LoadResult:
         self._submit(index)
         self._submit(index + 1)
+        if self.ahead:
+            self._open_later(index + 2)  # read while this file is written, not before the next one
         opened = self._open(index)
         if isinstance(opened, FileRejected):
             path = self.paths[index]
@@ -227,18 +230,28 @@ class _FileQueue:
 
     def _open(self, index: int) -> RawFile | FileRejected:
         if index not in self.opened:
+            opening = self.opening.pop(index, None)
             try:
-                self.opened[index] = open_raw_file(self.paths[index], self.kind)
+                self.opened[index] = (
+                    opening.result() if opening else open_raw_file(self.paths[index], self.kind)
+                )
             except FileRejected as rejection:
                 self.opened[index] = rejection
         self.opened = {i: v for i, v in self.opened.items() if i >= index - 1}
         return self.opened[index]
+
+    def _open_later(self, index: int) -> None:
+        """Start checking and hashing file `index` on a thread (hashlib and file reads release the GIL)."""
+        if index < len(self.paths) and index not in self.opened and index not in self.opening:
+            self.opening[index] = _file_opener().submit(open_raw_file, self.paths[index], self.kind)
 
     def __enter__(self) -> _FileQueue:
         return self
 
     def __exit__(self, *_) -> None:
         self.pause()
+        for opening in self.opening.values():
+            opening.cancel()
 
 
 def _total_bytes(paths: list[Path]) -> int:
@@ -649,6 +662,12 @@ class _PaymentLoader(_FileLoader):
 def _copy_maker() -> ThreadPoolExecutor:
     """The thread that makes a chunk's COPY data while the database takes another COPY."""
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy-rows")
+
+
+@cache
+def _file_opener() -> ThreadPoolExecutor:
+    """The thread that checks and hashes the files ahead of the writer."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="open-files")
 
 
 def _insert_if_all_new(conn: Connection, table: str, key: str, frame: pd.DataFrame) -> bool:

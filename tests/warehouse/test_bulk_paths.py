@@ -62,6 +62,24 @@ def test_a_file_broken_after_its_first_chunks_loads_nothing(engine, tmp_path):
     assert _payments(engine) == {"GD20": 2000}
 
 
+def test_files_checked_ahead_on_a_thread_keep_their_rejections(engine, tmp_path):
+    """Files two ahead of the writer are opened (checked, hashed) on a thread: a file rejected there
+    is rejected with its reason, and the files around it load."""
+    paths = write_fixture(tmp_path)
+    load_files(engine, "customers", [paths[0]], HELPER)
+    first = _write(tmp_path / "first.csv", ["GD30,C01,202501,10/01/2025,1.000,BIDV"])
+    second = _write(tmp_path / "second.csv", ["GD31,C02,202501,11/01/2025,2.000,MoMo"])
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes((HEADER + "GD32,C01,202501,12/01/2025,3.000,BIDV\n").encode() + b"\x00\x01\x02\n")
+    last = _write(tmp_path / "last.csv", ["GD33,C01,202501,13/01/2025,4.000,BIDV"])
+    files = [first, second, binary, tmp_path / "gone.csv", last, first]
+    results = load_files(engine, "payments", files, HELPER)
+    assert [r.status for r in results] == ["loaded", "loaded", "rejected", "rejected", "loaded", "skipped"]
+    assert "NUL byte" in results[2].message
+    assert results[3].message == "no such file"
+    assert _payments(engine) == {"GD30": 1000, "GD31": 2000, "GD33": 4000}
+
+
 def test_resent_overlapping_file_upserts(engine, tmp_path, monkeypatch):
     # Probe a single id, so the direct insert is tried and must be undone when a later id exists.
     monkeypatch.setattr("etl.load.ID_SAMPLE", 1)
