@@ -44,8 +44,9 @@ class LoadSettings:
 
     chunk_rows: int = 250_000
     progress: bool = True
-    # Prepare (read, validate, shape) the next file on a helper process while this one writes, for
-    # loads of at least this many bytes (below, the helper's start-up costs more than it saves).
+    # Prepare (read, validate, shape) the next chunks and files while this one writes: on a helper
+    # process for loads of at least this many bytes, below on a thread (a process's start-up, 0.8 s,
+    # costs more than its own core saves there).
     parse_ahead: bool = True
     helper_min_bytes: int = 32 * 2**20
     # Memory of a batch snapshot refresh, in payments' worth: a payment held costs ~50 B at the

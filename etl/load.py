@@ -150,7 +150,10 @@ class _FileQueue:
         self.engine, self.kind, self.paths, self.settings = engine, kind, paths, settings
         self.opened: dict[int, RawFile | FileRejected] = {}
         self.opening: dict[int, Future] = {}  # files checked and hashed on a thread, two ahead
-        self.ahead = settings.parse_ahead and _total_bytes(paths) >= settings.helper_min_bytes
+        self.ahead = settings.parse_ahead
+        self.on_thread = (
+            _total_bytes(paths) < settings.helper_min_bytes
+        )  # prepared on a thread, not a process
         self.preparer: Preparer | None = None
         self.facts: PaymentFacts | CustomerFacts | None = None
         self.facts_version: object = None
@@ -179,7 +182,7 @@ class _FileQueue:
 
     def _restart(self, conn: Connection, version: object) -> None:
         self.pause()
-        helper = start_helper() if self.ahead else None  # starting while the facts are read
+        helper = start_helper(self.on_thread) if self.ahead else None  # starting while the facts are read
         try:
             if self.facts is None or version != self.facts_version:
                 (self.facts, self.offices), self.facts_version = _read_facts(conn, self.kind), version

@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import multiprocessing
+import time
 
 import pandas as pd
 import pytest
 
 from cashless.settings import REFRESH_CUSTOMER_WEIGHT, LoadSettings
 from etl.load import load_files
-from etl.prepare import _Sender
+from etl.prepare import CustomerFacts, Preparer, _Sender, start_helper
+from etl.read import FileRejected, open_raw_file
 from warehouse import metrics
 from warehouse.bulk import bulk_insert
 from warehouse.snapshots import refresh_snapshots
@@ -258,3 +260,32 @@ def test_helper_keeps_preparing_while_the_loader_writes_and_stops_when_it_is_gon
             sender.send((number, chunk))
     sender.close()
     assert not sender.is_alive()
+
+
+def test_a_small_load_prepares_on_a_thread_ahead_of_the_writer(tmp_path):
+    """Below `helper_min_bytes` files are prepared on a thread: in submission order, an earlier job's
+    leftover chunks dropped, a file's rejection re-raised for its own job, and `stop` ends the thread
+    even while it waits for room for a chunk the writer never takes."""
+    paths = write_fixture(tmp_path)
+    header = paths[0].read_text(encoding="utf-8").splitlines()[0]
+    broken = tmp_path / "broken_customers.csv"
+    broken.write_text(
+        f'{header}\nC20;PA1101;Xã A;sinh hoạt;A;B;;01/01/2020;\nC21;PA1101;"Xã A\n', encoding="utf-8"
+    )
+    facts = CustomerFacts(frozenset({"PA1101", "PA1102"}))
+    helper = start_helper(on_thread=True)
+    preparer = Preparer(facts, 4, helper)
+    raws = [open_raw_file(paths[0], "customers"), open_raw_file(broken, "customers")]
+    for raw in [raws[0], raws[1], raws[0]]:
+        preparer.submit(raw)
+    first = preparer.chunks(raws[0])
+    assert next(first).rows_read == 1  # the first file's first chunk is cut short (FIRST_CHUNK_SHARE)
+    with pytest.raises(FileRejected, match="not a well-formed CSV table"):
+        list(preparer.chunks(raws[1]))  # what was left of the first job is dropped on the way
+    again = list(preparer.chunks(raws[0]))
+    assert [chunk.rows_read for chunk in again] == [4, 4, 4]  # not job 0: no short first chunk
+    assert pd.concat([chunk.rows for chunk in again])["customer_id"].tolist()[:2] == ["C01", "C02"]
+    preparer.submit(raws[0])  # prepared until the queue is full, never read
+    time.sleep(0.5)
+    preparer.close()
+    assert not helper.thread.is_alive()
