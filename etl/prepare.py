@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 import os
 import queue
 import signal
@@ -32,6 +33,8 @@ from etl.payment_ids import PaymentIdHasher
 from etl.read import FOOTERS, ROW_NUMBER, FileRejected, RawFile, read_chunks
 from etl.validate import IdLookup, positions_in, quarantine_records, validate_customers, validate_payments
 from warehouse.days import to_epoch_days
+
+log = logging.getLogger(__name__)
 
 STOP_SECONDS = 5.0  # how long a helper gets to finish after its jobs pipe closes
 CHUNKS_AHEAD = 2  # prepared chunks a helper holds while the loading thread writes (bounds its memory)
@@ -319,7 +322,12 @@ class _ThreadHelper:
     def receive(self, job: int, raw: RawFile) -> Iterator[PreparedChunk]:
         """The chunks of `job`, skipping what is left of earlier jobs; re-raises the thread's errors."""
         while True:
-            got, kind, payload = self.results.get()
+            try:
+                got, kind, payload = self.results.get(timeout=0.2)
+            except queue.Empty:
+                if not self.thread.is_alive() and self.results.empty():
+                    raise RuntimeError("the file-preparing thread ended") from None
+                continue
             if got != job:
                 continue
             if kind == "end":
@@ -333,12 +341,14 @@ class _ThreadHelper:
         self.stopping.set()
         self.jobs.put(None)
         self.thread.join(timeout=STOP_SECONDS)
+        if self.thread.is_alive():
+            log.warning("the file-preparing thread still runs %.0f s after it was stopped", STOP_SECONDS)
 
     def _run(self) -> None:
         if (first := self.jobs.get()) is None:
             return
         facts, chunk_rows = first
-        while (job := self.jobs.get()) is not None:
+        while (job := self.jobs.get()) is not None and not self.stopping.is_set():
             for item in _prepared_items(*job, facts, chunk_rows):
                 while not self.stopping.is_set():
                     try:

@@ -130,7 +130,7 @@ def rebuild_from(conn: Connection, since: dt.date | None, recent: pd.DataFrame |
         paid["cashless"] = cashless_by_channel[paid["channel_name_id"].to_numpy(dtype=np.int64)]
         changes = status_changes(paid, prior)
 
-    with _beside(lambda: _write_changes(conn, changes, where, params)):  # computing meanwhile
+    with _beside(conn, lambda: _write_changes(conn, changes, where, params)):  # computing meanwhile
         events = customer_events(changes, people, prior, m)
         moves = movement_deltas(
             pd.concat([kept, changes[["customer_key", "day", "cashless"]]], ignore_index=True),
@@ -188,16 +188,38 @@ def _database_thread() -> ThreadPoolExecutor:
 
 
 @contextmanager
-def _beside(work: Callable[[], T]) -> Iterator[Future[T]]:
-    """Run `work` (database work on the refresh's connection) on another thread while the body
-    computes without that connection (the database and numpy release the GIL); waits for it on
-    leaving, and raises its error."""
+def _beside(conn: Connection, work: Callable[[], T]) -> Iterator[Future[T]]:
+    """Run `work` (database work on the refresh's connection `conn`) on another thread while the
+    body computes without that connection (the database and numpy release the GIL); waits for it
+    on leaving, and raises its error. An in-memory SQLite database cannot leave its thread: inline."""
+    if is_sqlite(conn) and conn.engine.url.database in (None, "", ":memory:"):
+        done: Future = Future()
+        done.set_result(work())
+        yield done
+        return
     future = _database_thread().submit(work)
     try:
         yield future
-    finally:
-        wait([future])  # the connection is the body's again, whatever happened
+    except BaseException:
+        _wait_out(future)
+        if not future.cancelled() and future.exception() is not None:
+            log.error("the refresh's database work failed too: %r", future.exception())
+        raise
+    _wait_out(future)
     future.result()
+
+
+def _wait_out(future: Future) -> None:
+    """Wait until `future` is done, through Ctrl-C too: the connection must be the caller's alone
+    before the transaction is rolled back; the interruption is raised after."""
+    interrupted = None
+    while not future.done():
+        try:
+            wait([future])
+        except KeyboardInterrupt as error:
+            interrupted = error
+    if interrupted is not None:
+        raise interrupted
 
 
 def _communes(people: pd.DataFrame) -> pd.DataFrame:
@@ -293,7 +315,7 @@ def _changes_from_recent(conn, recent, m, since, prior, cashless_by_channel) -> 
     )
     paid["cashless"] = cashless_by_channel[paid["channel_name_id"].to_numpy(dtype=np.int64)]
     params = {} if since is None else {"since": since}
-    with _beside(lambda: conn.execute(text(held_since_sql(since)), params).scalar_one()) as held:
+    with _beside(conn, lambda: conn.execute(text(held_since_sql(since)), params).scalar_one()) as held:
         changes = status_changes(paid, prior)
     if held.result() != len(paid):
         log.info(

@@ -16,6 +16,8 @@ from etl.prepare import CustomerFacts, Preparer, _Sender, start_helper
 from etl.read import FileRejected, open_raw_file
 from warehouse import metrics
 from warehouse.bulk import bulk_insert
+from warehouse.db import make_engine
+from warehouse.migrate import upgrade
 from warehouse.snapshots import refresh_snapshots
 
 from .province_fixture import write_fixture
@@ -289,3 +291,34 @@ def test_a_small_load_prepares_on_a_thread_ahead_of_the_writer(tmp_path):
     time.sleep(0.5)
     preparer.close()
     assert not helper.thread.is_alive()
+
+
+@pytest.mark.filterwarnings(
+    "ignore::pytest.PytestUnhandledThreadExceptionWarning"
+)  # the thread dies on purpose
+def test_a_preparing_thread_that_dies_is_an_error_not_a_hang(tmp_path, monkeypatch):
+    """The writer waiting for chunks of a thread that ended without a word gets an error."""
+
+    def dies(*_):
+        raise SystemExit  # not an Exception: _prepared_items does not report it
+        yield
+
+    monkeypatch.setattr("etl.prepare._prepared_items", dies)
+    raw = open_raw_file(write_fixture(tmp_path)[0], "customers")
+    preparer = Preparer(CustomerFacts(frozenset({"PA1101"})), 4, start_helper(on_thread=True))
+    preparer.submit(raw)
+    with pytest.raises(RuntimeError, match="file-preparing thread ended"):
+        list(preparer.chunks(raw))
+    preparer.close()
+
+
+def test_an_in_memory_sqlite_warehouse_loads_and_refreshes(tmp_path):
+    """The refresh's database work stays on the connection's own thread where SQLite requires it."""
+    engine = make_engine("sqlite://")
+    upgrade(engine)
+    paths = write_fixture(tmp_path)
+    load_files(engine, "customers", [paths[0]], LoadSettings(progress=False))
+    results = load_files(engine, "payments", paths[1:], LoadSettings(progress=False))
+    assert [r.status for r in results] == ["loaded", "loaded", "loaded"]
+    assert _counts(engine)["PA1101"] == (4, 2)
+    assert _counts(engine)["PA1102"] == (5, 3)
