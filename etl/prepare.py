@@ -275,20 +275,16 @@ class _Helper:
 
     def receive(self, job: int, raw: RawFile) -> Iterator[PreparedChunk]:
         """The chunks of `job`, skipping what is left of earlier jobs; re-raises the helper's errors."""
+        return _chunks_of(job, raw, self._items())
+
+    def _items(self) -> Iterator[tuple]:
         while True:
             try:
-                got, kind, payload = self.results.recv()
+                yield self.results.recv()
             except EOFError:
                 raise RuntimeError(
                     f"the file-preparing helper process ended (exit code {self.process.wait()})"
                 ) from None
-            if got != job:
-                continue
-            if kind == "end":
-                return
-            if kind == "error":
-                raise _rebuilt_error(raw, *payload)
-            yield payload
 
     def stop(self) -> None:
         """Ask the helper to finish, then make sure it is gone."""
@@ -321,20 +317,15 @@ class _ThreadHelper:
 
     def receive(self, job: int, raw: RawFile) -> Iterator[PreparedChunk]:
         """The chunks of `job`, skipping what is left of earlier jobs; re-raises the thread's errors."""
+        return _chunks_of(job, raw, self._items())
+
+    def _items(self) -> Iterator[tuple]:
         while True:
             try:
-                got, kind, payload = self.results.get(timeout=0.2)
+                yield self.results.get(timeout=0.2)
             except queue.Empty:
                 if not self.thread.is_alive() and self.results.empty():
                     raise RuntimeError("the file-preparing thread ended") from None
-                continue
-            if got != job:
-                continue
-            if kind == "end":
-                return
-            if kind == "error":
-                raise _rebuilt_error(raw, *payload)
-            yield payload
 
     def stop(self) -> None:
         """Ask the thread to finish (it drops what it was preparing) and wait for it."""
@@ -396,6 +387,19 @@ class _Sender(threading.Thread):
             pass
         finally:
             self.connection.close()
+
+
+def _chunks_of(job: int, raw: RawFile, items: Iterator[tuple]) -> Iterator[PreparedChunk]:
+    """The chunks of `job` among a helper's (job, kind, payload) items, in order: what is left of
+    earlier jobs skipped, the job's error raised."""
+    for got, kind, payload in items:
+        if got != job:
+            continue
+        if kind == "end":
+            return
+        if kind == "error":
+            raise _rebuilt_error(raw, *payload)
+        yield payload
 
 
 def _rebuilt_error(raw: RawFile, name: str, message: str, trace: str) -> Exception:
