@@ -151,9 +151,8 @@ class _FileQueue:
         self.opened: dict[int, RawFile | FileRejected] = {}
         self.opening: dict[int, Future] = {}  # files checked and hashed on a thread, two ahead
         self.ahead = settings.parse_ahead
-        self.on_thread = (
-            _total_bytes(paths) < settings.helper_min_bytes
-        )  # prepared on a thread, not a process
+        # a small load is prepared on a thread, a large one on a helper process
+        self.on_thread = _total_bytes(paths) < settings.helper_min_bytes
         self.preparer: Preparer | None = None
         self.facts: PaymentFacts | CustomerFacts | None = None
         self.facts_version: object = None

@@ -64,7 +64,7 @@ def writing(engine: Engine, checkpoint_later: bool = False) -> Iterator[Connecti
 def checkpoint_beside(engine: Engine) -> Iterator[None]:
     """SQLite: copy the WAL back into the database file on a thread of its own while the body runs
     (a passive checkpoint: it never blocks the body's reads or writes). Nothing on PostgreSQL."""
-    if not is_sqlite(engine) or engine.url.database in (None, "", ":memory:"):
+    if not is_sqlite(engine) or in_memory(engine):
         yield
         return
 
@@ -93,6 +93,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def is_sqlite(conn: Connection | Engine) -> bool:
     return conn.dialect.name == "sqlite"
+
+
+def in_memory(conn: Connection | Engine) -> bool:
+    """An in-memory SQLite database: no file another connection could open, and a connection that
+    cannot leave its thread."""
+    engine = conn if isinstance(conn, Engine) else conn.engine
+    return is_sqlite(engine) and engine.url.database in (None, "", ":memory:")
 
 
 def driver_connection(conn: Connection):

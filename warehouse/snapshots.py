@@ -27,7 +27,7 @@ from sqlalchemy import Connection, Engine, select, text, update
 
 from warehouse.bulk import bulk_days, bulk_insert, fetch_frame
 from warehouse.days import NO_END, epoch, epoch_day_sql, from_epoch
-from warehouse.db import is_sqlite, writing
+from warehouse.db import in_memory, is_sqlite, writing
 from warehouse.keys import by_key, customer_offices
 from warehouse.list_counts import store_counts
 from warehouse.movements import MEASURES, lookback, movement_deltas
@@ -126,8 +126,7 @@ def rebuild_from(conn: Connection, since: dt.date | None, recent: pd.DataFrame |
     prior = _status_after(prior_early, kept)
     paid, changes = _changes_from_recent(conn, recent, m, since, prior, cashless_by_channel)
     if paid is None:
-        paid = fetch_frame(conn, paid_since_sql(conn, since), params)
-        paid["cashless"] = cashless_by_channel[paid["channel_name_id"].to_numpy(dtype=np.int64)]
+        paid = _flagged(fetch_frame(conn, paid_since_sql(conn, since), params), cashless_by_channel)
         changes = status_changes(paid, prior)
 
     with _beside(conn, lambda: _write_changes(conn, changes, where, params)):  # computing meanwhile
@@ -192,7 +191,7 @@ def _beside(conn: Connection, work: Callable[[], T]) -> Iterator[Future[T]]:
     """Run `work` (database work on the refresh's connection `conn`) on another thread while the
     body computes without that connection (the database and numpy release the GIL); waits for it
     on leaving, and raises its error. An in-memory SQLite database cannot leave its thread: inline."""
-    if is_sqlite(conn) and conn.engine.url.database in (None, "", ":memory:"):
+    if in_memory(conn):
         done: Future = Future()
         done.set_result(work())
         yield done
@@ -310,10 +309,8 @@ def _changes_from_recent(conn, recent, m, since, prior, cashless_by_channel) -> 
     are computed."""
     if recent is None:
         return None, None
-    paid = (recent if m is None or recent["day"].min() >= m else recent[recent["day"] >= m]).reset_index(
-        drop=True
-    )
-    paid["cashless"] = cashless_by_channel[paid["channel_name_id"].to_numpy(dtype=np.int64)]
+    paid = recent if m is None or recent["day"].min() >= m else recent[recent["day"] >= m]
+    paid = _flagged(paid.reset_index(drop=True), cashless_by_channel)
     params = {} if since is None else {"since": since}
     with _beside(conn, lambda: conn.execute(text(held_since_sql(since)), params).scalar_one()) as held:
         changes = status_changes(paid, prior)
@@ -325,6 +322,12 @@ def _changes_from_recent(conn, recent, m, since, prior, cashless_by_channel) -> 
         )
         return None, None
     return paid, changes
+
+
+def _flagged(paid: pd.DataFrame, cashless_by_channel: np.ndarray) -> pd.DataFrame:
+    """`paid` with each payment's cashless flag, its channel's."""
+    paid["cashless"] = cashless_by_channel[paid["channel_name_id"].to_numpy(dtype=np.int64)]
+    return paid
 
 
 def _prior_status(conn: Connection, day: int | None) -> pd.Series:
