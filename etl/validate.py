@@ -92,7 +92,7 @@ def _parse_text(cells: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]
     if column.required:
         return require_text(cells, column.name)
     text = cells.astype(str).str.strip()
-    return text.where(text != "", column.empty).astype(object), _no_errors(cells)
+    return text.where(text != "", column.empty), _no_errors(cells)
 
 
 def _no_errors(cells: pd.Series) -> pd.Series:
@@ -181,13 +181,13 @@ class IdLookup:
 
     Hand-written because Arrow's index_in hashes its whole value set again on every call: 2.8 M
     customer ids for each chunk of 250 k payments at 10x (1.6 s a chunk against 0.17 s here). Ids
-    are found by a sorted search on 64-bit hashes (pandas' hash_array), and a hit counts only where
-    the stored id equals the value, so a hash collision cannot pass a wrong customer.
+    are found by a sorted search on 64-bit hashes of their bytes, and a hit counts only where the
+    stored id equals the value, so a hash collision cannot pass a wrong customer.
     """
 
     def __init__(self, keys: pa.Array) -> None:
         self.keys = keys
-        hashes = pd.util.hash_array(keys.to_numpy(zero_copy_only=False), categorize=False)
+        hashes = text_hashes(keys)
         self.order = np.argsort(hashes, kind="stable")
         self.hashes = hashes[self.order]
         self.distinct = not (self.hashes[1:] == self.hashes[:-1]).any()  # else: index_in
@@ -196,16 +196,43 @@ class IdLookup:
         """Position of each value in the keys (-1 where absent)."""
         if not self.distinct or not len(self.keys) or not len(values):
             return positions_in(values, self.keys)
-        wanted = values.to_numpy(dtype=object)
-        hashes = pd.util.hash_array(wanted, categorize=False)
-        at = np.minimum(np.searchsorted(self.hashes, hashes), len(self.hashes) - 1)
+        wanted = pa.array(values, type=pa.large_string())
+        hashes = text_hashes(wanted)
+        by_hash = np.argsort(hashes)  # the search in hash order reads the keys' hashes in order
+        at = np.empty(len(hashes), dtype=np.int64)
+        at[by_hash] = np.searchsorted(self.hashes, hashes[by_hash])
+        at = np.minimum(at, len(self.hashes) - 1)
         position = self.order[at]
-        same = pc.equal(self.keys.take(pa.array(position)), pa.array(wanted, type=pa.string()))
+        same = pc.equal(self.keys.take(pa.array(position)), wanted)
         found = (self.hashes[at] == hashes) & same.fill_null(False).to_numpy(zero_copy_only=False)
         return np.where(found, position, -1).astype(np.int64)
 
 
+_HASH_PRIME = np.uint64(0x100000001B3)  # FNV's 64-bit prime
+
+
+def text_hashes(texts: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """A 64-bit hash of each text's UTF-8 bytes (a null counts as ''), straight from the Arrow buffers.
+
+    A polynomial over the bytes, one byte position at a time for every text at once: a fifth of the
+    time of pandas' hash_array, which needs a Python object per text.
+    """
+    texts = pc.fill_null(texts, "").cast(pa.large_string())
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64)[texts.offset : texts.offset + len(texts) + 1]
+    data = np.frombuffer(texts.buffers()[2], dtype=np.uint8) if texts.buffers()[2] else np.zeros(1, np.uint8)
+    starts, lengths = offsets[:-1], np.diff(offsets)
+    hashes = lengths.astype(np.uint64)
+    last = max(len(data) - 1, 0)
+    for i in range(int(lengths.max(initial=0))):
+        byte = data[np.minimum(starts + i, last)].astype(np.uint64)
+        # wraps modulo 2**64; a text ends where its bytes do, whatever the longest text is
+        hashes = np.where(lengths > i, hashes * _HASH_PRIME + byte, hashes)
+    return hashes
+
+
 def positions_in(values: pd.Series, keys: pa.Array) -> np.ndarray:
     """Position of each value in `keys` (-1 where absent), through Arrow's hash lookup."""
-    found = pc.index_in(pa.array(values.to_numpy(dtype=object), type=pa.string()), value_set=keys)
+    found = pc.index_in(pa.array(values, type=pa.string(), from_pandas=True), value_set=keys)
     return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)

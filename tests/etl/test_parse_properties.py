@@ -15,6 +15,7 @@ import unicodedata
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -32,6 +33,7 @@ from etl.read import (
     open_raw_file,
     read_chunks,
 )
+from etl.validate import IdLookup, positions_in
 
 DATES = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31))
 SPACE = st.sampled_from(["", " ", "  ", "\t", "\xa0"])
@@ -334,3 +336,24 @@ def test_any_csv_with_the_required_columns_reads_every_row_or_says_why(data, sep
     ]
     assert [line for chunk in chunks for line in chunk[ROW_NUMBER]] == [n for n in lines if n not in footers]
     assert sum(chunk.attrs[FOOTERS] for chunk in chunks) == len(footers)
+
+
+# --- finding customer ids ----------------------------------------------------------------------
+
+IDS = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]) | st.sampled_from("PA01"), max_size=14)
+
+
+@given(st.lists(IDS, unique=True, max_size=40), st.lists(IDS | st.none(), max_size=40), st.data())
+def test_the_id_lookup_finds_each_id_where_it_is(keys, others, data):
+    """Keys of mixed lengths and scripts, taken from a slice of a larger array; values drawn from
+    them and from anywhere, nulls included: each found at its key's position, the rest at -1."""
+    padded = pa.array(["x" * 20, *keys, "y"])
+    key_array = padded.slice(1, len(keys))
+    values = others + [data.draw(st.sampled_from(keys)) for _ in range(5)] if keys else others
+    values = data.draw(st.permutations(values))
+    series = pd.Series(values, dtype="str")
+    lookup = IdLookup(key_array)
+    where = {key: position for position, key in enumerate(keys)}
+    assert lookup.positions(series).tolist() == [where.get(value, -1) for value in values]
+    # Arrow's lookup, which the loader falls back on where two ids' hashes meet, agrees
+    assert positions_in(series, key_array).tolist() == [where.get(value, -1) for value in values]
