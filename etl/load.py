@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import logging
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -245,7 +246,7 @@ class _FileQueue:
     def _open_later(self, index: int) -> None:
         """Start checking and hashing file `index` on a thread (hashlib and file reads release the GIL)."""
         if index < len(self.paths) and index not in self.opened and index not in self.opening:
-            self.opening[index] = _file_opener().submit(open_raw_file, self.paths[index], self.kind)
+            self.opening[index] = _opened_on_thread(self.paths[index], self.kind)
 
     def __enter__(self) -> _FileQueue:
         return self
@@ -666,10 +667,21 @@ def _copy_maker() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy-rows")
 
 
-@cache
-def _file_opener() -> ThreadPoolExecutor:
-    """The thread that checks and hashes the files ahead of the writer."""
-    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="open-files")
+def _opened_on_thread(path: Path, kind: str) -> Future:
+    """The file checked and hashed on a daemon thread of its own: a command that ends early (an
+    error, a Ctrl-C) exits without waiting for a large file's hash (an executor's thread is
+    waited for at exit)."""
+    future: Future = Future()
+
+    def work() -> None:
+        if future.set_running_or_notify_cancel():
+            try:
+                future.set_result(open_raw_file(path, kind))
+            except BaseException as error:  # handed to the writer, which asks for the result
+                future.set_exception(error)
+
+    threading.Thread(target=work, name=f"open {path.name}", daemon=True).start()
+    return future
 
 
 def _insert_if_all_new(conn: Connection, table: str, key: str, frame: pd.DataFrame) -> bool:

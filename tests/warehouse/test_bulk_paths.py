@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import multiprocessing
+import subprocess
+import sys
+import textwrap
 import time
 
 import pandas as pd
@@ -322,3 +325,35 @@ def test_an_in_memory_sqlite_warehouse_loads_and_refreshes(tmp_path):
     assert [r.status for r in results] == ["loaded", "loaded", "loaded"]
     assert _counts(engine)["PA1101"] == (4, 2)
     assert _counts(engine)["PA1102"] == (5, 3)
+
+
+def test_a_load_ended_early_does_not_wait_at_exit_for_a_file_opened_ahead(tmp_path):
+    """A file two ahead is being opened when the command ends (an error, a Ctrl-C): the process
+    exits without waiting for it. Hashing the third file here never ends; the command ends after
+    the first file."""
+    paths = write_fixture(tmp_path)
+    child = textwrap.dedent(
+        f"""
+        import threading
+        from cashless.settings import LoadSettings
+        from etl import read
+        from etl.load import load_files
+        from warehouse.db import make_engine
+        from warehouse.migrate import upgrade
+
+        hash_of = read.file_hash
+        read.file_hash = lambda path: threading.Event().wait() if path.name == "endless.csv" else hash_of(path)
+
+        def stop(result):
+            raise SystemExit(3)
+
+        engine = make_engine("sqlite:///{tmp_path / "w.db"}")
+        upgrade(engine)
+        load_files(engine, "customers", ["{paths[0]}"], LoadSettings(progress=False))
+        files = ["{paths[1]}", "{paths[2]}", "{tmp_path / "endless.csv"}", "{paths[3]}"]
+        load_files(engine, "payments", files, LoadSettings(progress=False), on_result=stop)
+        """
+    )
+    (tmp_path / "endless.csv").write_text(HEADER + "GD1,C01,202501,10/01/2025,1.000,BIDV\n", encoding="utf-8")
+    ended = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, timeout=60)
+    assert ended.returncode == 3, ended.stderr
