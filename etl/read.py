@@ -387,7 +387,7 @@ def _holds_line_break(column) -> bool:
 
     for chunk in column.chunks:
         data = chunk.buffers()[2]
-        if data is None:
+        if not len(chunk) or data is None:
             continue
         large = pa.types.is_large_string(chunk.type)
         offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if large else np.int32)

@@ -6,10 +6,11 @@ so a hand-over after the first chunks (a blank line further down, say) is tested
 
 from __future__ import annotations
 
+import pyarrow as pa
 import pytest
 
 from etl import read
-from etl.read import FOOTERS, FileRejected, open_raw_file, read_chunks
+from etl.read import FOOTERS, FileRejected, _holds_line_break, open_raw_file, read_chunks
 
 HEADER = "MA_KHANG;KY_HD;NGAY_TT;SO_TIEN;KENH_TT\n"
 ROWS = [f"PA11010{i:05d};202501;0{i % 9 + 1}/02/2025;{1000 * (i + 1)};BIDV\n" for i in range(7)]
@@ -61,3 +62,11 @@ def test_a_plain_file_is_read_by_the_fast_reader(tmp_path, monkeypatch):
     path.write_bytes(CASES["plain"].encode())
     monkeypatch.setattr(read, "_read_csv_with_pandas", None)  # calling it would fail
     assert sum(len(frame) for frame in read_chunks(open_raw_file(path, "payments"), 2)) == len(ROWS)
+
+
+def test_a_line_break_is_found_in_the_chunk_s_own_values_only():
+    """A chunk is a slice of the reader's batches: the bytes of the values around it do not count."""
+    around = pa.array(["a\n", "b", "c\r", "d", "e\n"])
+    assert not _holds_line_break(pa.chunked_array([around.slice(1, 1), around.slice(3, 1)]))
+    assert _holds_line_break(pa.chunked_array([pa.array([], type=pa.string()), around.slice(2, 2)]))
+    assert _holds_line_break(pa.chunked_array([around.slice(1, 1), around.slice(4)]))
