@@ -26,7 +26,7 @@ import pyarrow as pa
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select, text, update
 
 from cashless.memory import give_back_memory
-from cashless.settings import REFRESH_CUSTOMER_WEIGHT, LoadSettings
+from cashless.settings import REFRESH_BUDGETS, REFRESH_CUSTOMER_WEIGHT, LoadSettings
 from cashless.text import fold_text
 from cashless.texts import t
 from etl.communes import commune_key, current_names, merge_communes, read_commune_aliases
@@ -198,7 +198,8 @@ class _FileQueue:
         if not held:
             return False
         customers = len(self.facts.customer_ids) if isinstance(self.facts, PaymentFacts) else 0
-        return held + REFRESH_CUSTOMER_WEIGHT * customers > self.settings.refresh_budget
+        budget = self.settings.refresh_budget or REFRESH_BUDGETS[self.engine.dialect.name]
+        return held + REFRESH_CUSTOMER_WEIGHT * customers > budget
 
     def helper_is_large(self) -> bool:
         """Whether the helper holds enough (its facts: ~100 B a customer) to be worth stopping while

@@ -250,6 +250,22 @@ def test_a_batch_refresh_counts_the_warehouse_customers_in_its_budget(
     assert _counts(engine)["PA1102"] == (5, 3)
 
 
+def test_a_load_without_a_budget_of_its_own_takes_its_database_s(engine, tmp_path, caplog, monkeypatch):
+    """The customers weigh 48 payments. A budget of 53 refreshes after January's 6 payments, after
+    February's 11 and at the end; one of 54 after February and at the end. Each database takes its
+    own budget."""
+    monkeypatch.setattr("etl.load.REFRESH_BUDGETS", {"sqlite": 53, "postgresql": 54})
+    paths = write_fixture(tmp_path)
+    settings = LoadSettings(chunk_rows=4, progress=False)
+    load_files(engine, "customers", [paths[0]], settings)
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="warehouse.snapshots"):
+        load_files(engine, "payments", paths[1:], settings)
+    refreshes = sum("snapshots refreshed" in r.getMessage() for r in caplog.records)
+    assert refreshes == {"sqlite": 3, "postgresql": 2}[engine.dialect.name]
+    assert _counts(engine)["PA1102"] == (5, 3)
+
+
 def test_helper_keeps_preparing_while_the_loader_writes_and_stops_when_it_is_gone():
     """The helper's sender holds up to `limit` chunks the loader has not read yet; once the loader
     is gone, sending fails instead of blocking the helper forever."""
