@@ -17,9 +17,9 @@ from cashless.text import fold_series
 
 _DMY = r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$"
 _ISO = r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"
-# Plain digits, or groups of three split by one kind of separator (RE2-compatible: no backreference).
 # The usual export: plain digits or dots between thousands, not zero, at most 15 digits.
 _USUAL_AMOUNT = r"^(?:[1-9]\d{0,14}|[1-9]\d{0,2}(?:\.\d{3}){1,4})$"
+# Plain digits, or groups of three split by one kind of separator (RE2-compatible: no backreference).
 _AMOUNT = r"^(?:\d+|\d{1,3}(?:\.\d{3})+|\d{1,3}(?:,\d{3})+|\d{1,3}(?:[ \xa0]\d{3})+)$"
 _PERIODS = (
     (re.compile(r"^(\d{4})(\d{2})$"), 1, 2),
