@@ -383,18 +383,26 @@ def _text_frame(table) -> pd.DataFrame:
 def _holds_line_break(column) -> bool:
     """Whether a value of the text column holds a CR or LF: a scan of the values' bytes (a regex
     per value took thirty times as long)."""
-    import pyarrow as pa
-
     for chunk in column.chunks:
-        data = chunk.buffers()[2]
-        if not len(chunk) or data is None:
-            continue
-        large = pa.types.is_large_string(chunk.type)
-        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if large else np.int32)
-        body = np.frombuffer(data, dtype=np.uint8)[offsets[chunk.offset] : offsets[chunk.offset + len(chunk)]]
+        offsets, data = text_buffers(chunk)
+        body = data[offsets[0] : offsets[-1]]
         if (body == ord("\n")).any() or (body == ord("\r")).any():
             return True
     return False
+
+
+def text_buffers(texts) -> tuple[np.ndarray, np.ndarray]:
+    """An Arrow text array's value offsets (one more than its values, a slice's own) and the data
+    bytes they point into, without a copy: string and large_string alike."""
+    import pyarrow as pa
+
+    if not len(texts):
+        return np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.uint8)
+    _, offsets, data = texts.buffers()
+    large = pa.types.is_large_string(texts.type)
+    offsets = np.frombuffer(offsets, dtype=np.int64 if large else np.int32)
+    data = np.zeros(0, dtype=np.uint8) if data is None else np.frombuffer(data, dtype=np.uint8)
+    return offsets[texts.offset : texts.offset + len(texts) + 1], data
 
 
 def _read_csv_with_pandas(raw: RawFile, chunk_rows: int) -> Iterator[pd.DataFrame]:
