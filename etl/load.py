@@ -198,7 +198,9 @@ class _FileQueue:
         if not held:
             return False
         customers = len(self.facts.customer_ids) if isinstance(self.facts, PaymentFacts) else 0
-        budget = self.settings.refresh_budget or REFRESH_BUDGETS[self.engine.dialect.name]
+        budget = self.settings.refresh_budget
+        if budget is None:
+            budget = REFRESH_BUDGETS[self.engine.dialect.name]
         return held + REFRESH_CUSTOMER_WEIGHT * customers > budget
 
     def helper_is_large(self) -> bool:

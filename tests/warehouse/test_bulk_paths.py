@@ -266,6 +266,17 @@ def test_a_load_without_a_budget_of_its_own_takes_its_database_s(engine, tmp_pat
     assert _counts(engine)["PA1102"] == (5, 3)
 
 
+def test_a_budget_of_nothing_refreshes_after_every_file(engine, tmp_path, caplog):
+    """An explicit budget wins over the database's, 0 included: a refresh after each of the three."""
+    paths = write_fixture(tmp_path)
+    settings = LoadSettings(chunk_rows=4, progress=False, refresh_budget=0)
+    load_files(engine, "customers", [paths[0]], settings)
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="warehouse.snapshots"):
+        load_files(engine, "payments", paths[1:], settings)
+    assert sum("snapshots refreshed" in r.getMessage() for r in caplog.records) == 3
+
+
 def test_helper_keeps_preparing_while_the_loader_writes_and_stops_when_it_is_gone():
     """The helper's sender holds up to `limit` chunks the loader has not read yet; once the loader
     is gone, sending fails instead of blocking the helper forever."""
