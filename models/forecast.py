@@ -3,13 +3,16 @@
 Counts are forecast, not rates: each office's month-end active and cashless counts get an ETS model
 (additive error and trend, statsmodels) whose simulated paths give the intervals. The province is the
 sum of its offices path by path (bottom-up), so its rate always agrees with the offices' counts, and
-the probability of reaching a target is the share of paths that reach it.
+the probability of reaching a target is the share of paths that reach it. Each office's paths are
+seeded by its code, so an office gets the same forecast whoever looks.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import warnings
+import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,7 +70,7 @@ def forecast_months(last_actual: dt.date, to: dt.date) -> list[dt.date]:
 
 
 def simulate_series(
-    values: np.ndarray, steps: int, repetitions: int, seed: int
+    values: np.ndarray, steps: int, repetitions: int, seed: int | Sequence[int]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Point forecast (steps) and simulated paths (steps × repetitions) of one count series.
 
@@ -128,11 +131,11 @@ def forecast_offices(
     rows, rate_paths = [], {}
     total_point = np.zeros((2, len(months)))
     total_paths = np.zeros((2, len(months), repetitions))
-    for index, (code, series) in enumerate(sorted(actuals.sort_values("month").groupby("office_code"))):
+    for code, series in sorted(actuals.sort_values("month").groupby("office_code")):
         points, paths = [], []
         for kind, column in enumerate(COUNT_COLUMNS):
             point, path = simulate_series(
-                series[column].to_numpy(), steps, repetitions, seed + 2 * index + kind
+                series[column].to_numpy(), steps, repetitions, [seed, zlib.crc32(code.encode()), kind]
             )
             points.append(np.round(np.maximum(point[steps_of], 0)))
             paths.append(np.maximum(path[steps_of], 0))

@@ -42,6 +42,26 @@ def lines(offices: dict[str, tuple[int, int, int, int]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def noisy(offices: dict[str, tuple[int, int, int, int]], seed: int = 7) -> pd.DataFrame:
+    """The lines of `lines`, with a few customers of noise on every month end (so ETS has a spread)."""
+    actuals = lines(offices)
+    rng = np.random.default_rng(seed)
+    for column in ("active_customers", "cashless_customers"):
+        actuals[column] += rng.integers(-5, 6, len(actuals))
+    return actuals
+
+
+def test_an_office_gets_the_same_forecast_whoever_looks():
+    actuals = noisy({"A": (1000, 10, 400, 20), "B": (2000, 5, 500, 30), "C": (800, 0, 100, 8)})
+    months = forecast_months(MONTHS[-1], dt.date(2025, 6, 30))
+    everyone = forecast_offices(actuals, months, repetitions=200)
+    alone = forecast_offices(actuals[actuals["office_code"] == "B"], months, repetitions=200)  # B's manager
+    rows = everyone.table[everyone.table["office_code"] == "B"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(alone.table[alone.table["office_code"] == "B"].reset_index(drop=True), rows)
+    np.testing.assert_array_equal(alone.rate_paths["B"], everyone.rate_paths["B"])
+    assert (rows["hi80"] - rows["lo80"]).min() > 0  # the paths are random: their seed matters
+
+
 def test_month_grid_runs_from_the_next_month_end_to_the_end_of_the_target_month():
     assert forecast_months(dt.date(2024, 12, 31), dt.date(2025, 3, 10)) == [
         dt.date(2025, 1, 31),
