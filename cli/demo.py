@@ -21,6 +21,7 @@ def register(commands) -> None:
 
 def run(args) -> int:
     from etl.synthetic import DemoFiles, generate_province
+    from models.forecast import keep_year_forecast
     from warehouse.migrate import upgrade
 
     engine = open_engine(upgrade_required=False)
@@ -37,6 +38,7 @@ def run(args) -> int:
         files = DemoFiles(customers=sorted(out.glob("customers_*")), payments=sorted(out.glob("payments_*")))
     for kind, paths in (("customers", files.customers), ("payments", files.payments)):
         load_and_report(engine, kind, paths)
+    keep_year_forecast(engine)
     import_demo_targets(engine)
     create_demo_users(engine)
     print(f"sign in as admin, executive, planner or manager.yenson with the password '{DEMO_PASSWORD}'")

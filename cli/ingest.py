@@ -55,6 +55,10 @@ def _ingest(args) -> int:
         engine, args.folder, LoadSettings(progress=False), on_outcome=lambda o: print(o.line())
     )
     counts = {s: sum(1 for o in outcomes if o.status == s) for s in ("loaded", "skipped", "rejected")}
+    if counts["loaded"]:
+        from models.forecast import keep_year_forecast
+
+        keep_year_forecast(engine)  # the routine runs unattended: the pages' first visitor need not wait
     print(
         f"{len(outcomes)} file(s): {counts['loaded']} loaded, {counts['skipped']} already loaded, "
         f"{counts['rejected']} rejected"

@@ -74,7 +74,7 @@ def run(args) -> int:
     with engine.connect() as conn:
         viewer, scope = _viewer(conn, args.office)
         as_of = as_of_or_latest(conn, args.as_of)
-        report = _gather(conn, viewer, as_of, args.lang)
+        report = _gather(engine, conn, viewer, as_of, args.lang)
     html = render_html(report.sections, report.title, report.footer, args.lang)
     pdf = _pdf(html) if suffix == ".pdf" or mail else None
     if args.output:
@@ -106,7 +106,7 @@ def _send_subscriptions(args) -> int:
         for person in people.itertuples():  # one message each: no one sees the others' addresses
             viewer = viewer_of(person)
             if viewer.office_code not in reviews:
-                report = _gather(conn, viewer, as_of, args.lang)
+                report = _gather(engine, conn, viewer, as_of, args.lang)
                 pdf = _pdf(render_html(report.sections, report.title, report.footer, args.lang))
                 reviews[viewer.office_code] = (report, pdf)
             report, pdf = reviews[viewer.office_code]
@@ -131,11 +131,12 @@ def _viewer(conn, office: str | None):
     return viewer, names.get(office) if office else None
 
 
-def _gather(conn, viewer, as_of: dt.date, language: str):
+def _gather(engine, conn, viewer, as_of: dt.date, language: str):
+    """The review; a year forecast made for it is kept in the warehouse, where the pages find it."""
     from dashboard.weekly_report import gather_report
     from warehouse.db import shown_url
 
-    return gather_report(conn, viewer, as_of, language, shown_url())
+    return gather_report(conn, viewer, as_of, language, shown_url(), keep=engine)
 
 
 def _pdf(html: str) -> bytes:

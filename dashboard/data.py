@@ -132,12 +132,12 @@ def target_status(viewer: Viewer, as_of: dt.date, year: int, office: str | None)
 
 @st.cache_data(ttl=TTL)
 def year_forecast(viewer: Viewer, as_of: dt.date, year: int) -> tuple:
-    """Month-end actuals and their forecast to 31/12 of `year`, for every office the viewer sees: read
-    and simulated once, whichever office the page shows and whichever page asks."""
+    """Month-end actuals and their forecast to 31/12 of `year`, for every office the viewer sees: the
+    warehouse's kept forecast, else made here and kept there for the next reader."""
     from models.forecast import forecast_to
 
     with engine().connect() as conn:
-        return forecast_to(conn, as_of, dt.date(year, 12, 31), viewer=viewer)
+        return forecast_to(conn, as_of, dt.date(year, 12, 31), viewer=viewer, keep=engine())
 
 
 @st.cache_data(ttl=TTL)

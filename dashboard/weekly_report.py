@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from jinja2 import Environment, select_autoescape
 from markupsafe import Markup, escape
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from cashless.formatting import fmt_date, fmt_datetime, fmt_int, fmt_points, fmt_rate, fmt_signed_int
 from cashless.texts import t
@@ -518,11 +518,12 @@ def title_and_footer(review: WeeklyReview, source: str, language: str) -> tuple[
 
 
 def gather_report(
-    conn: Connection, viewer: Viewer, as_of: dt.date, language: str, source: str
+    conn: Connection, viewer: Viewer, as_of: dt.date, language: str, source: str, keep: Engine | None = None
 ) -> WeeklyReport:
-    """Read the review's figures for `viewer` as of `as_of` and compose it (the CLI's path; the page reads through its caches)."""
+    """Read the review's figures for `viewer` as of `as_of` and compose it (the CLI's path; the page reads
+    through its caches). `keep`: the engine to keep a year forecast made here through, for the pages."""
     review = weekly_review(conn, as_of, viewer)
     effects = list_effects(conn, viewer, measured_on=as_of)
-    forecast = forecast_to(conn, as_of, dt.date(as_of.year, 12, 31), viewer)[1]
+    forecast = forecast_to(conn, as_of, dt.date(as_of.year, 12, 31), viewer, keep=keep)[1]
     outlook = year_end_outlook(forecast, target_status(conn, as_of, as_of.year, viewer=viewer), as_of)
     return compose_report(review, office_names(conn, viewer), effects, language, source, outlook)

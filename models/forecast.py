@@ -5,22 +5,29 @@ Counts are forecast, not rates: each office's month-end active and cashless coun
 sum of its offices path by path (bottom-up), so its rate always agrees with the offices' counts, and
 the probability of reaching a target is the share of paths that reach it. Each office's paths are
 seeded by its code, so an office gets the same forecast whoever looks.
+
+A forecast once made is kept in the warehouse (warehouse.forecasts) under a hash of the month-end
+figures and settings it came from: the pages and the weekly review fit the models once per change of
+figures, not on every first visit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
 import warnings
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib.metadata import version
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
-from warehouse import metrics
-from warehouse.access import Viewer
+from warehouse import forecasts, metrics
+from warehouse.access import Viewer, office_scope
 
 PROVINCE = metrics.PROVINCE
 LEVELS = (0.80, 0.95)
@@ -28,6 +35,7 @@ REPETITIONS = 1000
 MIN_ETS_POINTS = 6  # fewer month ends than this: a random walk with drift instead of ETS
 COUNT_COLUMNS = ["active_customers", "cashless_customers"]
 FORECAST_COLUMNS = ["office_code", "month", "cashless_rate", "lo80", "hi80", "lo95", "hi95", *COUNT_COLUMNS]
+KEY_VERSION = "1"  # part of every stored forecast's key: change it when the model or the encoding changes
 
 
 @dataclass
@@ -276,22 +284,87 @@ def _with_rates(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def forecast_to(
-    conn: Connection, as_of: dt.date, to: dt.date, viewer: Viewer | None = None, seed: int = 0
+    conn: Connection,
+    as_of: dt.date,
+    to: dt.date,
+    viewer: Viewer | None = None,
+    seed: int = 0,
+    keep: Engine | None = None,
 ) -> tuple[pd.DataFrame, Forecast | None]:
     """Month-end actuals in the viewer's scope to `as_of` and their forecast to `to`'s month end (None if no month).
 
+    Every office is forecast, whoever asks (one stored forecast serves all viewers), and the kept one
+    is read when the figures are the same; `keep`: the engine to store a forecast made here through.
     A viewer limited to one office gets that office only: its 'province' would be the office again.
     """
-    actuals = month_end_actuals(conn, as_of, viewer=viewer)
+    scope = office_scope(viewer) if viewer is not None else None
+    actuals = month_end_actuals(conn, as_of)
     if actuals.empty:
         return actuals, None
+    mine = actuals if scope is None else actuals[actuals["office_code"] == scope].reset_index(drop=True)
     months = forecast_months(max(actuals["month"]), to)
     if not months:
-        return actuals, None
-    forecast = forecast_offices(actuals, months, seed=seed)
-    if viewer is not None and viewer.office_code is not None:
-        forecast.table = forecast.table[forecast.table["office_code"] != PROVINCE].reset_index(drop=True)
-    return actuals, forecast
+        return mine, None
+    key = forecast_key(actuals, months, REPETITIONS, seed)
+    if (body := forecasts.stored(conn, key)) is not None:
+        forecast = decode_forecast(body)
+    else:
+        forecast = forecast_offices(actuals, months, seed=seed)
+        if keep is not None:
+            forecasts.store(keep, key, encode_forecast(forecast))
+    if scope is None:
+        return mine, forecast
+    table = forecast.table[forecast.table["office_code"] == scope].reset_index(drop=True)
+    return mine, Forecast(table, forecast.months, {scope: forecast.rate_paths[scope]})
+
+
+def keep_year_forecast(engine: Engine) -> None:
+    """Make and keep, unless kept already, the forecast the pages ask for first: every office from the
+    last day with data to its year end (after a load, so that no visitor waits for the fits)."""
+    with engine.connect() as conn:
+        last = metrics.data_period(conn)[1]
+        if last is not None:
+            forecast_to(conn, last, dt.date(last.year, 12, 31), keep=engine)
+
+
+def forecast_key(actuals: pd.DataFrame, months: list[dt.date], repetitions: int, seed: int) -> str:
+    """The hash a forecast is kept under: what forecast_offices makes it from, and the model's version."""
+    figures = actuals.sort_values(["office_code", "month"])[["office_code", "month", *COUNT_COLUMNS]]
+    made_from = [
+        KEY_VERSION,
+        version("statsmodels"),
+        f"{repetitions} {seed}",
+        " ".join(month.isoformat() for month in months),
+        figures.to_csv(index=False),
+    ]
+    return hashlib.sha256("\n".join(made_from).encode()).hexdigest()
+
+
+def encode_forecast(forecast: Forecast) -> bytes:
+    """The forecast as an .npz (no pickles: a stored body is read back as plain arrays only)."""
+    codes = list(forecast.rate_paths)
+    columns = {f"table.{column}": forecast.table[column].to_numpy() for column in FORECAST_COLUMNS}
+    columns["table.office_code"] = forecast.table["office_code"].to_numpy(str)
+    columns["table.month"] = forecast.table["month"].to_numpy("datetime64[D]")
+    buffer = io.BytesIO()
+    np.savez(
+        buffer,
+        months=np.array(forecast.months, dtype="datetime64[D]"),
+        codes=np.array(codes),
+        paths=np.stack([forecast.rate_paths[code] for code in codes]),
+        **columns,
+    )
+    return buffer.getvalue()
+
+
+def decode_forecast(body: bytes) -> Forecast:
+    """What encode_forecast wrote."""
+    with np.load(io.BytesIO(body), allow_pickle=False) as stored:
+        months = [day.item() for day in stored["months"]]
+        rate_paths = dict(zip(stored["codes"].tolist(), stored["paths"]))
+        table = pd.DataFrame({column: stored[f"table.{column}"] for column in FORECAST_COLUMNS})
+    table["month"] = [day.item() for day in table["month"].to_numpy(dtype="datetime64[D]")]
+    return Forecast(table, months, rate_paths)
 
 
 def fan_frame(actuals: pd.DataFrame, forecast: Forecast | None, office_code: str) -> pd.DataFrame:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -329,6 +330,16 @@ list_effect_counts = Table(
     Column("households", Integer, nullable=False),
     Column("converted", Integer, nullable=False),
     Column("counted_at", DateTime, nullable=False),
+)
+
+# Year forecasts once made (models.forecast): the encoded forecast under a hash of the month-end
+# figures and settings it was made from, so that a reader with the same figures finds it.
+forecasts = Table(
+    "forecasts",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("made_at", DateTime, nullable=False),
+    Column("body", LargeBinary, nullable=False),
 )
 
 # Local accounts (DESIGN §8); `email` maps an OIDC sign-in to the same row.

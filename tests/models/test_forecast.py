@@ -12,7 +12,9 @@ from models.forecast import (
     PROVINCE,
     backtest,
     coverage,
+    decode_forecast,
     drift_forecast,
+    encode_forecast,
     fan_frame,
     forecast_months,
     forecast_offices,
@@ -60,6 +62,20 @@ def test_an_office_gets_the_same_forecast_whoever_looks():
     pd.testing.assert_frame_equal(alone.table[alone.table["office_code"] == "B"].reset_index(drop=True), rows)
     np.testing.assert_array_equal(alone.rate_paths["B"], everyone.rate_paths["B"])
     assert (rows["hi80"] - rows["lo80"]).min() > 0  # the paths are random: their seed matters
+
+
+def test_a_forecast_reads_back_exactly_as_it_was_encoded():
+    actuals = noisy({"A": (1000, 10, 400, 20), "B": (2000, 5, 500, 30)})
+    made = forecast_offices(actuals, forecast_months(MONTHS[-1], dt.date(2025, 3, 31)), repetitions=50)
+    read = decode_forecast(encode_forecast(made))
+    pd.testing.assert_frame_equal(read.table, made.table, check_exact=True)
+    assert read.months == made.months and all(isinstance(month, dt.date) for month in read.months)
+    assert list(read.rate_paths) == ["A", "B", PROVINCE]
+    for code, paths in made.rate_paths.items():
+        np.testing.assert_array_equal(read.rate_paths[code], paths)
+    assert read.chance_at_least("B", dt.date(2025, 2, 28), 0.26) == made.chance_at_least(
+        "B", dt.date(2025, 2, 28), 0.26
+    )
 
 
 def test_month_grid_runs_from_the_next_month_end_to_the_end_of_the_target_month():
