@@ -164,9 +164,11 @@ def year_end_outlook(viewer: Viewer, as_of: dt.date) -> pd.DataFrame:
 
 @st.cache_data(ttl=TTL)
 def alerts(viewer: Viewer, as_of: dt.date, office: str | None) -> pd.DataFrame:
-    """warehouse.alerts.alerts for the viewer's offices (the list `cashless alerts` prints)."""
+    """warehouse.alerts.alerts for the viewer's offices (the list `cashless alerts` prints), from the
+    target status the pages read too."""
+    status = target_status(viewer, as_of, as_of.year, office)
     with engine().connect() as conn:
-        return alerts_of(conn, as_of, viewer=viewer, office=office)
+        return alerts_of(conn, as_of, viewer=viewer, office=office, status=status)
 
 
 @st.cache_data(ttl=TTL)

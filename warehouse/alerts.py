@@ -47,9 +47,15 @@ def alerts(
     viewer: Viewer | None = None,
     office: str | None = None,
     rule: SlipRule = SlipRule(),
+    status: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """The alerts as of `as_of` for the offices `viewer` may see, off-track targets first, by office."""
-    frames = [_target_alerts(conn, as_of, viewer, office), _slip_alerts(conn, as_of, viewer, office, rule)]
+    """The alerts as of `as_of` for the offices `viewer` may see, off-track targets first, by office.
+
+    status: target_status of `as_of`'s year for the same viewer and office, when the caller has it.
+    """
+    if status is None:
+        status = target_status(conn, as_of, office=office, viewer=viewer)
+    frames = [_target_alerts(status, as_of), _slip_alerts(conn, as_of, viewer, office, rule)]
     frames = [f for f in frames if not f.empty]
     if not frames:
         return pd.DataFrame(columns=COLUMNS)
@@ -58,9 +64,8 @@ def alerts(
     return frame
 
 
-def _target_alerts(conn, as_of, viewer, office) -> pd.DataFrame:
+def _target_alerts(status: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     """Current periods (as_of within them) of each office with a target and status off track."""
-    status = target_status(conn, as_of, office=office, viewer=viewer)
     current = (
         (status["office_code"] != metrics.PROVINCE)
         & (pd.to_datetime(status["period_start"]) <= pd.Timestamp(as_of))

@@ -18,7 +18,7 @@ import pytest
 from etl.load import load_files
 from warehouse.access import Viewer
 from warehouse.alerts import SlipRule, alerts, weekly_slip_backs
-from warehouse.targets import set_target
+from warehouse.targets import set_target, target_status
 
 AS_OF = dt.date(2025, 2, 28)
 HISTORY = {k: (2 if k % 2 == 0 else 0) for k in range(1, 13)}
@@ -78,6 +78,12 @@ def test_alerts_have_the_known_answers(province):
     ]
     assert found.loc[1, "usual_limit"] == pytest.approx(1 + 2 * (12 / 11) ** 0.5)
     assert found.loc[0, "projected_rate"] == pytest.approx(0.2)
+    with province.connect() as conn:  # the page passes the target status it has read already
+        status = target_status(conn, AS_OF, AS_OF.year)
+        given = alerts(conn, AS_OF, status=status)
+        on_track = alerts(conn, AS_OF, status=status.assign(status="on track"))
+    assert given.equals(found)
+    assert list(on_track["alert"]) == ["slip_backs"]  # the alerts read the status given, not their own
 
 
 def test_a_manager_sees_only_their_office(province):
