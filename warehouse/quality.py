@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Integer, bindparam, delete, func, insert, nul
 from warehouse.access import Viewer, office_scope
 from warehouse.bulk import fetch_frame
 from warehouse.keys import customer_offices
-from warehouse.schema import load_run_offices, load_runs, offices, quarantine
+from warehouse.schema import customers, load_run_offices, load_runs, offices, quarantine
 
 RUN_COLUMNS = [
     "id",
@@ -98,6 +98,9 @@ def _scoped(query, viewer: Viewer):
     """`query` over quarantine rows limited to the viewer's office (rows of no known office: none)."""
     scope = office_scope(viewer)
     return query if scope is None else query.where(quarantine.c.office_code == scope)
+
+
+ID_BATCH = 5_000  # customer ids a query looks up (SQLite binds at most 32,766 values)
 
 
 def attribute_runs(
@@ -203,9 +206,21 @@ def _row_offices(conn: Connection, raw_rows: pd.Series) -> pd.Series:
     )
     own = own.where(own.isin(known))
     if "customer_id" in records:
-        stored = fetch_frame(conn, "SELECT customer_id, office_code FROM customers").set_index("customer_id")[
-            "office_code"
-        ]
         ids = records["customer_id"].astype(str).str.strip()
-        own = own.fillna(ids.map(stored))
+        own = own.fillna(ids.map(_stored_offices(conn, ids[own.isna()].unique())))
     return own.astype(object).where(own.notna(), None)
+
+
+def _stored_offices(conn: Connection, ids) -> pd.Series:
+    """customer_id -> office_code of the stored customers among `ids`: looked up by the unique index,
+    where reading every customer cost a load 0.38 s a file with a quarantined row at 1x, 10 times that at 10x."""
+    found = [
+        row
+        for start in range(0, len(ids), ID_BATCH)
+        for row in conn.execute(
+            select(customers.c.customer_id, customers.c.office_code).where(
+                customers.c.customer_id.in_([str(i) for i in ids[start : start + ID_BATCH]])
+            )
+        )
+    ]
+    return pd.Series({customer_id: office for customer_id, office in found}, dtype=object)

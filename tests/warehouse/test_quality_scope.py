@@ -99,7 +99,10 @@ def test_unknown_channel_totals_of_the_province_for_admins_only(loaded):
             channels.unknown_channels(conn, TUYEN_QUANG, "PA1102")
 
 
-def test_backfill_attributes_the_same_offices_as_the_loader(loaded):
+@pytest.mark.parametrize("batch", [quality.ID_BATCH, 1])  # 1: every quarantined customer id its own query
+def test_backfill_attributes_the_same_offices_as_the_loader(loaded, batch, monkeypatch):
+    monkeypatch.setattr(quality, "ID_BATCH", batch)
+
     def stored(conn):
         offices = conn.execute(select(load_run_offices).order_by(*load_run_offices.primary_key)).all()
         rows = conn.execute(select(quarantine.c.id, quarantine.c.office_code).order_by(quarantine.c.id)).all()
