@@ -204,11 +204,12 @@ def _row_offices(conn: Connection, raw_rows: pd.Series) -> pd.Series:
         if "office_code" in records
         else pd.Series(None, index=records.index, dtype=object)
     )
-    own = own.where(own.isin(known))
+    own = own.where(own.isin(known)).astype(object)
     if "customer_id" in records:
         ids = records["customer_id"].astype(str).str.strip()
-        own = own.fillna(ids.map(_stored_offices(conn, ids[own.isna()].unique())))
-    return own.astype(object).where(own.notna(), None)
+        stored = ids.map(_stored_offices(conn, ids[own.isna()].unique())).astype(object)
+        own = own.where(own.notna(), stored)  # objects both: no text fill into an all-NaN float column
+    return own.where(own.notna(), None)
 
 
 def _stored_offices(conn: Connection, ids) -> pd.Series:
