@@ -25,7 +25,7 @@ def register(commands) -> None:
 
 
 def run(args) -> int:
-    from models.forecast import PROVINCE, backtest, forecast_months, forecast_offices, month_end_actuals
+    from models.forecast import PROVINCE, backtest, forecast_months, forecast_to, month_end_actuals
 
     engine = open_engine()
     refresh_snapshots_if_stale(engine)
@@ -46,7 +46,8 @@ def run(args) -> int:
     months = forecast_months(last, to)
     if not months:
         raise UserFacingError(f"--to must be after the last month end with data ({last.isoformat()})")
-    table = forecast_offices(actuals, months).table
+    with engine.connect() as conn:  # the kept forecast when the pages made it already, else made and kept
+        table = forecast_to(conn, as_of, to, keep=engine)[1].table
     if args.by == "province":
         table = table[table["office_code"] == PROVINCE]
     if args.format == "table":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -10,8 +11,12 @@ import sys
 import time
 
 import pytest
+from sqlalchemy import func, select
 
+from models.forecast import forecast_to
 from tests.warehouse.province_fixture import write_fixture
+from warehouse.db import make_engine
+from warehouse.schema import forecasts
 
 
 def run(args, url, check=True):
@@ -267,7 +272,16 @@ def test_forecast_csv_is_the_contract(loaded_url):
     rate = lines[-1].split(",")[2]
     assert len(rate.split(".")[1]) == 6
     province = run(["forecast", "--as-of", "2025-02-28", "--by", "province", "--format", "json"], loaded_url)
-    assert {row["office_code"] for row in json.loads(province.stdout)["rows"]} == {"ALL"}
+    rows = json.loads(province.stdout)["rows"]
+    assert {row["office_code"] for row in rows} == {"ALL"}
+    engine = make_engine(loaded_url)
+    with engine.connect() as conn:  # both forecasts kept; the pages read the command's year-end one
+        assert conn.execute(select(func.count()).select_from(forecasts)).scalar() == 2
+        kept = forecast_to(conn, dt.date(2025, 2, 28), dt.date(2025, 12, 31))[1].table
+    engine.dispose()
+    assert [row["cashless_rate"] for row in rows] == pytest.approx(
+        kept.loc[kept["office_code"] == "ALL", "cashless_rate"].tolist(), abs=1e-6
+    )
 
 
 def test_forecast_errors_are_one_line(loaded_url):
