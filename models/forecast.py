@@ -328,11 +328,12 @@ def keep_year_forecast(engine: Engine) -> None:
 
 
 def forecast_key(actuals: pd.DataFrame, months: list[dt.date], repetitions: int, seed: int) -> str:
-    """The hash a forecast is kept under: what forecast_offices makes it from, and the model's version."""
+    """The hash a forecast is kept under: what forecast_offices makes it from, and the libraries' versions."""
     figures = actuals.sort_values(["office_code", "month"])[["office_code", "month", *COUNT_COLUMNS]]
     made_from = [
         KEY_VERSION,
         version("statsmodels"),
+        version("numpy"),  # the simulated paths' random streams
         f"{repetitions} {seed}",
         " ".join(month.isoformat() for month in months),
         figures.to_csv(index=False),

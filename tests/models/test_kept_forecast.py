@@ -140,3 +140,20 @@ def test_the_weekly_ingest_keeps_the_year_forecast_the_pages_ask_for_first(tmp_p
         actuals = month_end_actuals(conn, last)
     assert key == forecast_key(actuals, forecast_months(last, YEAR_END), forecast_module.REPETITIONS, 0)
     engine.dispose()
+
+
+def test_an_ingest_whose_forecast_fails_still_loads_and_says_so_in_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'w.db'}")
+    assert main(["db", "upgrade"]) == 0
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    write_fixture(folder)
+
+    def fails(engine):
+        raise RuntimeError("no fit")
+
+    monkeypatch.setattr(forecast_module, "keep_year_forecast", fails)
+    assert main(["ingest", str(folder)]) == 0
+    done = capsys.readouterr()
+    assert "4 file(s): 4 loaded, 0 already loaded, 0 rejected" in done.out
+    assert done.err.strip() == "cashless: year forecast not kept (RuntimeError: no fit)"
