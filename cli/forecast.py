@@ -25,13 +25,17 @@ def register(commands) -> None:
 
 
 def run(args) -> int:
-    from models.forecast import PROVINCE, backtest, forecast_months, forecast_to, month_end_actuals
+    from models.forecast import PROVINCE, backtest, forecast_to, month_end_actuals
 
     engine = open_engine()
     refresh_snapshots_if_stale(engine)
     with engine.connect() as conn:
         as_of = as_of_or_latest(conn, args.as_of)
-        actuals = month_end_actuals(conn, as_of)
+        to = args.to or dt.date(as_of.year, 12, 31)
+        if args.action == "backtest":
+            actuals, forecast = month_end_actuals(conn, as_of), None
+        else:  # the kept forecast when the pages made it already, else made and kept
+            actuals, forecast = forecast_to(conn, as_of, to, keep=engine)
     if actuals.empty:
         raise UserFacingError("no month-end figures up to that day; load data or choose a later --as-of")
     if args.action == "backtest":
@@ -41,13 +45,10 @@ def run(args) -> int:
             raise UserFacingError(str(error)) from None
         print_backtest(result, args.format)
         return 0
-    last = max(actuals["month"])
-    to = args.to or dt.date(as_of.year, 12, 31)
-    months = forecast_months(last, to)
-    if not months:
+    if forecast is None:
+        last = max(actuals["month"])
         raise UserFacingError(f"--to must be after the last month end with data ({last.isoformat()})")
-    with engine.connect() as conn:  # the kept forecast when the pages made it already, else made and kept
-        table = forecast_to(conn, as_of, to, keep=engine)[1].table
+    table = forecast.table
     if args.by == "province":
         table = table[table["office_code"] == PROVINCE]
     if args.format == "table":
