@@ -215,13 +215,9 @@ def _row_offices(conn: Connection, raw_rows: pd.Series) -> pd.Series:
 def _stored_offices(conn: Connection, ids) -> pd.Series:
     """customer_id -> office_code of the stored customers among `ids`: looked up by the unique index,
     where reading every customer cost a load 0.38 s a file with a quarantined row at 1x, 10 times that at 10x."""
-    found = [
-        row
-        for start in range(0, len(ids), ID_BATCH)
-        for row in conn.execute(
-            select(customers.c.customer_id, customers.c.office_code).where(
-                customers.c.customer_id.in_([str(i) for i in ids[start : start + ID_BATCH]])
-            )
-        )
-    ]
-    return pd.Series({customer_id: office for customer_id, office in found}, dtype=object)
+    found: dict[str, str] = {}
+    for start in range(0, len(ids), ID_BATCH):
+        batch = [str(i) for i in ids[start : start + ID_BATCH]]
+        query = select(customers.c.customer_id, customers.c.office_code)
+        found.update(conn.execute(query.where(customers.c.customer_id.in_(batch))).all())
+    return pd.Series(found, dtype=object)
