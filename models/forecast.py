@@ -361,11 +361,11 @@ def encode_forecast(forecast: Forecast) -> bytes:
 def decode_forecast(body: bytes) -> Forecast:
     """What encode_forecast wrote."""
     with np.load(io.BytesIO(body), allow_pickle=False) as stored:
-        months = [day.item() for day in stored["months"]]
+        columns = {column: stored[f"table.{column}"] for column in FORECAST_COLUMNS}
+        columns["month"] = columns["month"].tolist()  # datetime64[D] -> dates, as forecast_offices makes
+        months = stored["months"].tolist()
         rate_paths = dict(zip(stored["codes"].tolist(), stored["paths"]))
-        table = pd.DataFrame({column: stored[f"table.{column}"] for column in FORECAST_COLUMNS})
-    table["month"] = [day.item() for day in table["month"].to_numpy(dtype="datetime64[D]")]
-    return Forecast(table, months, rate_paths)
+    return Forecast(pd.DataFrame(columns), months, rate_paths)
 
 
 def fan_frame(actuals: pd.DataFrame, forecast: Forecast | None, office_code: str) -> pd.DataFrame:
