@@ -170,7 +170,7 @@ def _draw_sign_in() -> None:
         username = st.text_input(t("username"), key="auth_username")
         password = st.text_input(t("password"), type="password", key="auth_password")
         submitted = st.form_submit_button(t("sign_in"), type="primary")
-    _preload_charts()
+    _preload_components()
     if submitted:
         with data.engine().begin() as conn:
             result = access.sign_in(
@@ -185,14 +185,22 @@ def _draw_sign_in() -> None:
     st.stop()
 
 
-def _preload_charts() -> None:
-    """An empty chart, hidden: the browser fetches and compiles the chart library (about 1 s on a first
-    visit) while the user types, not after the click that opens the overview's charts."""
+def _preload_components() -> None:
+    """The pages' components, hidden: the browser fetches and compiles their code (the chart library,
+    the data grid and its Arrow reader, the inputs; about 1 s on a first visit) while the user types,
+    not after the click that opens the overview."""
+    import pandas as pd
     import plotly.graph_objects as go
 
-    st.html("<style>.st-key-preload_charts {display: none}</style>")
-    with st.container(key="preload_charts"):
+    st.html("<style>.st-key-preload {display: none}</style>")
+    with st.container(key="preload"):
         st.plotly_chart(go.Figure(), key="preload_chart")
+        st.dataframe(pd.DataFrame({"x": [1.0]}).style.format("{:.1f}"), key="preload_table")
+        st.selectbox("preload", [1], key="preload_select", label_visibility="collapsed")
+        st.date_input("preload", key="preload_day", label_visibility="collapsed")
+        st.segmented_control("preload", [1], key="preload_choice", label_visibility="collapsed")
+        st.button("preload", key="preload_button")
+        st.download_button("preload", b"", key="preload_file", on_click="ignore")
 
 
 def _signed_in(account: Account) -> None:

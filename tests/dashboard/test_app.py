@@ -54,6 +54,32 @@ def test_sign_in_is_required_and_checks_the_password(monkeypatch, fixture_url):
     assert not app.metric
 
 
+def _kinds(block) -> set[str]:
+    """The kinds of element drawn in `block` and below it."""
+    kinds = set()
+    for child in block.children.values() if isinstance(block.children, dict) else block.children:
+        kinds.add(child.type)
+        if hasattr(child, "children"):
+            kinds |= _kinds(child)
+    return kinds
+
+
+# drawn by the code every page loads with the app; a metric is left out of the sign-in page on
+# purpose (the test above: no figure before signing in), its code is small
+TEXT_KINDS = {"title", "subheader", "markdown", "caption", "info", "metric"}
+LOADED_WITH_THE_APP = TEXT_KINDS | {"column", "flex_container"}
+
+
+def test_the_sign_in_page_loads_the_code_of_what_the_overview_draws(monkeypatch, fixture_url):
+    app = _app(monkeypatch, fixture_url)
+    preloaded = _kinds(app.main) | _kinds(app.sidebar)
+    assert {"plotly_chart", "dataframe", "selectbox", "date_input", "download_button"} <= preloaded
+    for user in ("admin", "yenson"):
+        overview = _signed_in(monkeypatch, fixture_url, user)
+        drawn = _kinds(overview.main) | _kinds(overview.sidebar)
+        assert drawn - preloaded - LOADED_WITH_THE_APP == set(), user
+
+
 def test_overview_shows_the_province_headline_in_vietnamese(monkeypatch, fixture_url):
     app = _signed_in(monkeypatch, fixture_url, "admin")
     text = _text(app)
