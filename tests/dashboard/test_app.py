@@ -54,14 +54,10 @@ def test_sign_in_is_required_and_checks_the_password(monkeypatch, fixture_url):
     assert not app.metric
 
 
-def _kinds(block) -> set[str]:
-    """The kinds of element drawn in `block` and below it."""
-    kinds = set()
-    for child in block.children.values() if isinstance(block.children, dict) else block.children:
-        kinds.add(child.type)
-        if hasattr(child, "children"):
-            kinds |= _kinds(child)
-    return kinds
+def _kinds(app: AppTest) -> set[str]:
+    """The kinds of element drawn in the app's main area and sidebar (a block iterates over itself
+    and everything below it)."""
+    return {node.type for block in (app.main, app.sidebar) for node in block}
 
 
 # drawn by the code every page loads with the app; a metric is left out of the sign-in page on
@@ -72,11 +68,11 @@ LOADED_WITH_THE_APP = TEXT_KINDS | {"column", "flex_container"}
 
 def test_the_sign_in_page_loads_the_code_of_what_the_overview_draws(monkeypatch, fixture_url):
     app = _app(monkeypatch, fixture_url)
-    preloaded = _kinds(app.main) | _kinds(app.sidebar)
+    preloaded = _kinds(app)
     assert {"plotly_chart", "dataframe", "selectbox", "date_input", "download_button"} <= preloaded
     for user in ("admin", "yenson"):
         overview = _signed_in(monkeypatch, fixture_url, user)
-        drawn = _kinds(overview.main) | _kinds(overview.sidebar)
+        drawn = _kinds(overview)
         assert drawn - preloaded - LOADED_WITH_THE_APP == set(), user
 
 
