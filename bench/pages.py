@@ -68,7 +68,8 @@ setInterval(() => {
   }
 }, 50);
 """
-WATCH = "() => { window.__lastChange = Date.now(); sessionStorage.setItem('clicked', Date.now()); }"
+# before a click: the page counts as changed from now on (the click event itself sets the start)
+WATCH = "() => { window.__lastChange = Date.now(); }"
 DRAWN = """([title, quiet]) => {
   const titled = [...document.querySelectorAll('h1')].some(h => h.innerText.trim() === title);
   const running = document.querySelector('[data-testid=stStatusWidget]');
